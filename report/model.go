@@ -1,0 +1,80 @@
+// Package report holds the kaudit.report/v1 document and its renderers: one
+// file per format behind the Renderer interface.
+package report
+
+import (
+	"io"
+
+	"github.com/kaudit/kaudit/policies"
+	"github.com/kaudit/kaudit/probes/facts"
+)
+
+// Schema is the value of Report.Schema.
+const Schema = "kaudit.report/v1"
+
+// Host statuses.
+const (
+	HostCompliant    = "compliant"
+	HostNoncompliant = "noncompliant"
+	HostIncomplete   = "incomplete"
+	HostUnreachable  = "unreachable"
+)
+
+// Report is the kaudit.report/v1 document (shared/spec/checks.md).
+type Report struct {
+	Schema       string  `json:"schema"`
+	ToolVersion  string  `json:"tool_version"`
+	StartedAt    string  `json:"started_at"`  // RFC 3339 UTC
+	FinishedAt   string  `json:"finished_at"` // RFC 3339 UTC
+	Inventory    string  `json:"inventory"`   // inventory file(s), comma separated; "local" for the local machine
+	PolicyDigest string  `json:"policy_digest"`
+	FailOn       string  `json:"fail_on"`            // severity threshold used for host status and exit code
+	Interrupted  bool    `json:"interrupted"`        // the run was cancelled; hosts not reached are unreachable/timeout
+	Baseline     string  `json:"baseline,omitempty"` // baseline file compared against
+	Summary      Summary `json:"summary"`
+	Hosts        []Host  `json:"hosts"`
+	// Checks lists every check of the packs (id, title, severity), so a
+	// renderer can show checks no host produced.
+	Checks []policies.CheckInfo `json:"checks,omitempty"`
+	// Plan is set by kaudit gate.
+	Plan *Plan `json:"plan,omitempty"`
+}
+
+// Summary counts hosts per host status and results per result status.
+type Summary struct {
+	Hosts   map[string]int `json:"hosts"`   // compliant, noncompliant, incomplete, unreachable (all keys present)
+	Results map[string]int `json:"results"` // pass, fail, unknown, not_applicable, waived, error (all keys present)
+	// Failing: check id → number of hosts failing it.
+	Failing map[string]int `json:"failing"`
+}
+
+// Host is one host's outcome.
+type Host struct {
+	Name       string            `json:"name"`
+	Address    string            `json:"address"`
+	Groups     []string          `json:"groups"`
+	Labels     map[string]string `json:"labels"`
+	Status     string            `json:"status"`
+	Reason     string            `json:"reason,omitempty"` // unreachable reason code
+	Error      string            `json:"error,omitempty"`  // human message for unreachable / collector problems
+	DurationMS int64             `json:"duration_ms"`
+	Facts      *facts.Facts      `json:"facts,omitempty"`
+	Results    []policies.Result `json:"results"`
+	// Gate verdict per host, set by kaudit gate: "go" or "no-go".
+	Gate         string            `json:"gate,omitempty"`
+	GateBlockers []string          `json:"gate_blockers,omitempty"`
+	Projected    []policies.Result `json:"projected,omitempty"`
+}
+
+// Plan is the gate section: what the upgrade plan changes and the fleet verdict.
+type Plan struct {
+	File    string   `json:"file"`
+	Verdict string   `json:"verdict"` // "go" or "no-go"
+	Reasons []string `json:"reasons,omitempty"`
+}
+
+// Renderer writes a report in one format.
+type Renderer interface {
+	// Render writes r to w.
+	Render(w io.Writer, r *Report) error
+}
