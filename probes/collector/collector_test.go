@@ -1,0 +1,151 @@
+package collector
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+const testNonce = "0123456789abcdef0123456789abcdef"
+
+func TestCommand(t *testing.T) {
+	tests := []struct {
+		nonce string
+		sudo  bool
+		want  string
+	}{
+		{"abc123", false, "sh -s -- 'abc123'"},
+		{"abc123", true, "sudo -n sh -s -- 'abc123'"},
+		{"a'b;rm -rf /", false, `sh -s -- 'a'\''b;rm -rf /'`},
+	}
+	for _, tt := range tests {
+		if got := Command(tt.nonce, tt.sudo); got != tt.want {
+			t.Errorf("Command(%q, %v) = %q, want %q", tt.nonce, tt.sudo, got, tt.want)
+		}
+	}
+}
+
+func TestNewNonce(t *testing.T) {
+	a, err := NewNonce()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := NewNonce()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a) != 32 || strings.Trim(a, "0123456789abcdef") != "" {
+		t.Errorf("nonce %q: want 32 lower-case hex digits", a)
+	}
+	if a == b {
+		t.Errorf("two nonces are equal: %q", a)
+	}
+}
+
+func TestScriptEmbedded(t *testing.T) {
+	s := Script()
+	if !bytes.HasPrefix(s, []byte("#!/bin/sh")) {
+		t.Fatalf("script does not start with #!/bin/sh: %q", s[:min(len(s), 20)])
+	}
+	s[0] = 'X'
+	if Script()[0] != '#' {
+		t.Error("Script returned the embedded bytes, not a copy")
+	}
+}
+
+func TestSplit(t *testing.T) {
+	n := testNonce
+	b := func(name, src string) string { return "@@KAUDIT:" + n + ":BEGIN " + name + " " + src + "\n" }
+	e := func(name, tail string) string { return "\n@@KAUDIT:" + n + ":END " + name + " " + tail + "\n" }
+	tests := []struct {
+		name string
+		raw  string
+		want []Section
+	}{
+		{
+			name: "two sections, junk around",
+			raw: "motd junk\n" + b("hostname", "/proc/sys/kernel/hostname") + "node-1\n" + e("hostname", "rc=0 trunc=0") +
+				"more junk\n" + b("cmdline", "/proc/cmdline") + "ro quiet" + e("cmdline", "rc=0 trunc=1"),
+			want: []Section{
+				{Name: "hostname", Source: "/proc/sys/kernel/hostname", Body: []byte("node-1\n")},
+				{Name: "cmdline", Source: "/proc/cmdline", Truncated: true, Body: []byte("ro quiet")},
+			},
+		},
+		{
+			name: "empty body and failing read",
+			raw: b("kmem", "x") + e("kmem", "rc=0 trunc=0") +
+				b("extfrag_index", "/sys/kernel/debug/extfrag/extfrag_index") + "head: /sys/kernel/debug/extfrag/extfrag_index: Permission denied" + e("extfrag_index", "rc=1 trunc=0"),
+			want: []Section{
+				{Name: "kmem", Source: "x", Body: []byte{}},
+				{Name: "extfrag_index", Source: "/sys/kernel/debug/extfrag/extfrag_index", Exit: 1, Body: []byte("head: /sys/kernel/debug/extfrag/extfrag_index: Permission denied")},
+			},
+		},
+		{
+			name: "forged markers with another nonce are body",
+			raw:  b("os_release", "/etc/os-release") + "ID=x\n@@KAUDIT:deadbeef:END os_release rc=0 trunc=0\n@@KAUDIT:deadbeef:BEGIN kmem y\n" + e("os_release", "rc=0 trunc=0"),
+			want: []Section{
+				{Name: "os_release", Source: "/etc/os-release", Body: []byte("ID=x\n@@KAUDIT:deadbeef:END os_release rc=0 trunc=0\n@@KAUDIT:deadbeef:BEGIN kmem y\n")},
+			},
+		},
+		{
+			name: "END of another section or malformed END is body",
+			raw:  b("meminfo", "/proc/meminfo") + "a" + e("buddyinfo", "rc=0 trunc=0") + "@@KAUDIT:" + n + ":END meminfo rc=x trunc=0\nb" + e("meminfo", "rc=0 trunc=0"),
+			want: []Section{
+				{Name: "meminfo", Source: "/proc/meminfo", Body: []byte("a\n@@KAUDIT:" + n + ":END buddyinfo rc=0 trunc=0\n@@KAUDIT:" + n + ":END meminfo rc=x trunc=0\nb")},
+			},
+		},
+		{
+			name: "cut output: BEGIN without END",
+			raw:  b("meminfo", "/proc/meminfo") + "MemTotal: 1 kB\n" + e("meminfo", "rc=0 trunc=0") + b("kernel_log", "dmesg") + "count slub_alloc_fail 3\nlat",
+			want: []Section{
+				{Name: "meminfo", Source: "/proc/meminfo", Body: []byte("MemTotal: 1 kB\n")},
+				{Name: "kernel_log", Source: "dmesg", Exit: -1, Truncated: true, Body: []byte("count slub_alloc_fail 3\nlat")},
+			},
+		},
+		{
+			name: "BEGIN while open closes the open section as cut",
+			raw:  b("a", "1") + "x\n" + b("b", "2") + "y" + e("b", "rc=3 trunc=0"),
+			want: []Section{
+				{Name: "a", Source: "1", Exit: -1, Truncated: true, Body: []byte("x\n")},
+				{Name: "b", Source: "2", Exit: 3, Body: []byte("y")},
+			},
+		},
+		{
+			name: "source with spaces, no source",
+			raw:  b("grubby", "grubby --info=DEFAULT") + "args=\"ro\"" + e("grubby", "rc=0 trunc=0") + "@@KAUDIT:" + n + ":BEGIN collector\nv" + e("collector", "rc=0 trunc=0"),
+			want: []Section{
+				{Name: "grubby", Source: "grubby --info=DEFAULT", Body: []byte(`args="ro"`)},
+				{Name: "collector", Source: "", Body: []byte("v")},
+			},
+		},
+		{name: "nothing framed", raw: "Permission denied\n", want: nil},
+		{name: "empty", raw: "", want: nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Split([]byte(tt.raw), n)
+			if len(got) != len(tt.want) {
+				t.Fatalf("got %d sections %+v, want %d", len(got), got, len(tt.want))
+			}
+			for i := range got {
+				g, w := got[i], tt.want[i]
+				if g.Name != w.Name || g.Source != w.Source || g.Exit != w.Exit || g.Truncated != w.Truncated || !bytes.Equal(g.Body, w.Body) {
+					t.Errorf("section %d:\n got %+v body %q\nwant %+v body %q", i, g, g.Body, w, w.Body)
+				}
+			}
+		})
+	}
+}
+
+func FuzzSplit(f *testing.F) {
+	f.Add([]byte("@@KAUDIT:" + testNonce + ":BEGIN a b\nx\n@@KAUDIT:" + testNonce + ":END a rc=0 trunc=0\n"))
+	f.Add([]byte("@@KAUDIT:" + testNonce + ":BEGIN a\n@@KAUDIT:" + testNonce + ":BEGIN b\n\n@@KAUDIT:" + testNonce + ":END b rc=-1 trunc=1"))
+	f.Add([]byte("\n\n@@KAUDIT:" + testNonce + ":END a rc=0 trunc=0\n"))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		for _, s := range Split(raw, testNonce) {
+			if len(s.Body) > len(raw) {
+				t.Fatalf("body longer than input")
+			}
+		}
+	})
+}
