@@ -138,20 +138,26 @@ func byteAt(s string, i int) byte {
 	return 0
 }
 
-// parseRunc parses runc's versions: "1.0.0-rc10", "1.0.0-rc5+dev",
-// "1.1.5+ds1" (Debian build), "1.0.0~rc93+ds1-5" (Debian pre-release),
-// "1.1.12-0ubuntu2~22.04.1" (Ubuntu revision, ignored).
-func parseRunc(s string) (Version, error) {
+// releaseThenSuffix reads "[v]X.Y[.Z]" and returns the suffix after it with
+// any "+build" metadata cut off.
+func releaseThenSuffix(s string) (Version, string, error) {
 	nums, rest, _ := leadingNums(trimV(s), 3)
 	if len(nums) < 2 {
-		return Version{}, errNoRelease
+		return Version{}, "", errNoRelease
 	}
 	if i := strings.IndexByte(rest, '+'); i >= 0 {
 		rest = rest[:i]
 	}
-	v := Version{nums: nums}
-	if rest == "" {
-		return v, nil
+	return Version{nums: nums}, rest, nil
+}
+
+// parseRunc parses runc's versions: "1.0.0-rc10", "1.0.0-rc5+dev",
+// "1.1.5+ds1" (Debian build), "1.0.0~rc93+ds1-5" (Debian pre-release),
+// "1.1.12-0ubuntu2~22.04.1" (Ubuntu revision, ignored).
+func parseRunc(s string) (Version, error) {
+	v, rest, err := releaseThenSuffix(s)
+	if err != nil || rest == "" {
+		return v, err
 	}
 	if rest[0] != '-' && rest[0] != '~' && rest[0] != '.' {
 		return Version{}, fmt.Errorf("unexpected %q after the release", rest[0])
@@ -241,16 +247,9 @@ var dockerPre = [...]string{"rc", "beta", "alpha", "tp", "dev"}
 // "17.03.0-ce-rc1", "23.0.0-rc.1", "1.13.1" (RHEL), "20.10.25+azure-2";
 // editions (ce, ee) and packaging or vendor suffixes are ignored.
 func parseDocker(s string) (Version, error) {
-	nums, rest, _ := leadingNums(trimV(s), 3)
-	if len(nums) < 2 {
-		return Version{}, errNoRelease
-	}
-	if i := strings.IndexByte(rest, '+'); i >= 0 {
-		rest = rest[:i]
-	}
-	v := Version{nums: nums}
-	if rest == "" {
-		return v, nil
+	v, rest, err := releaseThenSuffix(s)
+	if err != nil || rest == "" {
+		return v, err
 	}
 	switch rest[0] {
 	case '.', '~': // "1.13.1.1", "20.10.21~ubuntu": packaging
@@ -293,16 +292,9 @@ var kubePre = [...]string{"alpha", "beta", "rc"}
 // "v1.22.0-rc.0"; vendor suffixes ("-eks-bc4871b", "-gke.1000", "+k3s1") are
 // builds of the same release and ignored.
 func parseKubelet(s string) (Version, error) {
-	nums, rest, _ := leadingNums(trimV(s), 3)
-	if len(nums) < 2 {
-		return Version{}, errNoRelease
-	}
-	if i := strings.IndexByte(rest, '+'); i >= 0 {
-		rest = rest[:i]
-	}
-	v := Version{nums: nums}
-	if rest == "" {
-		return v, nil
+	v, rest, err := releaseThenSuffix(s)
+	if err != nil || rest == "" {
+		return v, err
 	}
 	if rest[0] != '-' || len(rest) == 1 {
 		return Version{}, fmt.Errorf("unexpected suffix %q", rest)
