@@ -1,0 +1,73 @@
+// Command kaudit audits a fleet of Linux nodes for the cgroup v1 kmem
+// accounting leak and writes compliance reports. See README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// toolVersion is kaudit's release version.
+const toolVersion = "0.1.0"
+
+// Exit codes (shared/spec/checks.md).
+const (
+	exitOK         = 0
+	exitFailures   = 1
+	exitUsage      = 2
+	exitIncomplete = 3
+)
+
+// exitError carries an exit code out of a command. A nil err with a code
+// means "already reported".
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// usageErr marks err as a usage/inventory/policy error (exit 2).
+func usageErr(err error) error { return &exitError{code: exitUsage, err: err} }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := execute(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// execute runs the command line and maps its outcome to an exit code.
+func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	a := &app{stdout: stdout, stderr: stderr, getenv: os.Getenv}
+	root := a.rootCommand()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintf(stderr, "kaudit: %v\n", ee.err)
+		}
+		return ee.code
+	}
+	// Cobra's own errors (unknown flag, bad args) are usage errors.
+	fmt.Fprintf(stderr, "kaudit: %v\n", err)
+	return exitUsage
+}

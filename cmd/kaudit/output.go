@@ -1,0 +1,147 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kaudit/kaudit/internal/audit"
+	"github.com/kaudit/kaudit/policies"
+	"github.com/kaudit/kaudit/report"
+)
+
+// outputFlags are the report flags shared by run, eval and gate.
+type outputFlags struct {
+	reports  []string
+	factsOut string
+	baseline string
+	failOn   string
+}
+
+func (o *outputFlags) register(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringArrayVar(&o.reports, "report", nil, "report FORMAT[=PATH]: text, json, junit, html (repeatable; default text on stdout)")
+	f.StringVar(&o.factsOut, "facts-out", "", "also save the collected facts to this file (re-evaluate with kaudit eval)")
+	f.StringVar(&o.baseline, "baseline", "", "earlier JSON report: mark results new / fixed / unchanged")
+	f.StringVar(&o.failOn, "fail-on", "high", "lowest severity whose failure fails a host and the exit code: critical, high, medium, low, info")
+}
+
+// reportTarget is one --report value.
+type reportTarget struct {
+	format string
+	path   string // "" = stdout
+}
+
+// defaultPath is used when --report names a file format without a path.
+func defaultPath(format string) string {
+	switch format {
+	case "junit":
+		return "kaudit-junit.xml"
+	case "html":
+		return "kaudit-report.html"
+	}
+	return ""
+}
+
+func (o *outputFlags) targets() ([]reportTarget, error) {
+	if policies.SeverityRank(o.failOn) < 0 {
+		return nil, fmt.Errorf("--fail-on %q: want one of %s", o.failOn, strings.Join(policies.Severities, ", "))
+	}
+	specs := o.reports
+	if len(specs) == 0 {
+		specs = []string{"text"}
+	}
+	var out []reportTarget
+	stdout := 0
+	for _, s := range specs {
+		format, path, _ := strings.Cut(s, "=")
+		format = strings.ToLower(strings.TrimSpace(format))
+		switch format {
+		case "text", "json", "junit", "html":
+		default:
+			return nil, fmt.Errorf("--report %q: unknown format %q (want text, json, junit or html)", s, format)
+		}
+		if path == "" {
+			path = defaultPath(format)
+		}
+		if path == "" || path == "-" {
+			path = ""
+			stdout++
+		}
+		out = append(out, reportTarget{format: format, path: path})
+	}
+	if stdout > 1 {
+		return nil, fmt.Errorf("--report: only one report can go to stdout; give the others a path (FORMAT=PATH)")
+	}
+	return out, nil
+}
+
+// write renders r to every target. Files are written atomically.
+func (a *app) writeReports(r *report.Report, targets []reportTarget) error {
+	for _, t := range targets {
+		var w io.Writer = a.stdout
+		opts := report.Options{Verbose: a.verbose}
+		if t.path == "" {
+			opts.Color = a.colorFor(a.stdout)
+		}
+		rd, err := report.New(t.format, opts)
+		if err != nil {
+			return err
+		}
+		if t.path == "" {
+			if err := rd.Render(w, r); err != nil {
+				return fmt.Errorf("render %s: %w", t.format, err)
+			}
+			continue
+		}
+		if err := report.WriteFileAtomic(t.path, func(w io.Writer) error { return rd.Render(w, r) }); err != nil {
+			return fmt.Errorf("write %s report %s: %w", t.format, t.path, err)
+		}
+		fmt.Fprintf(a.stderr, "kaudit: wrote %s report to %s\n", t.format, t.path)
+	}
+	return nil
+}
+
+// applyBaseline marks results against an earlier JSON report.
+func (o *outputFlags) applyBaseline(r *report.Report) error {
+	if o.baseline == "" {
+		return nil
+	}
+	f, err := os.Open(o.baseline)
+	if err != nil {
+		return fmt.Errorf("--baseline: %w", err)
+	}
+	defer f.Close()
+	base, err := report.Read(f)
+	if err != nil {
+		return fmt.Errorf("--baseline %s: %w", o.baseline, err)
+	}
+	report.ApplyBaseline(r, base)
+	r.Baseline = o.baseline
+	return nil
+}
+
+// saveFacts writes the fleet facts file when --facts-out is set.
+func (o *outputFlags) saveFacts(ff *audit.FleetFacts) error {
+	if o.factsOut == "" {
+		return nil
+	}
+	return report.WriteFileAtomic(o.factsOut, func(w io.Writer) error { return audit.WriteFleetFacts(w, ff) })
+}
+
+// finish writes the reports and turns the verdict into an exit code.
+func (a *app) finish(r *report.Report, o *outputFlags, targets []reportTarget) error {
+	if err := o.applyBaseline(r); err != nil {
+		return usageErr(err)
+	}
+	if err := a.writeReports(r, targets); err != nil {
+		return &exitError{code: exitUsage, err: err}
+	}
+	if code := report.ExitCode(r); code != exitOK {
+		return &exitError{code: code}
+	}
+	return nil
+}

@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/spf13/cobra"
+
+	"github.com/kaudit/kaudit/inventory"
+	"github.com/kaudit/kaudit/policies"
+)
+
+// app holds the process's streams and the flags shared by commands.
+type app struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+
+	inventories []string
+	limits      []string
+	concurrency int
+	packs       []string
+	noColor     bool
+	verbose     bool
+}
+
+func (a *app) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "kaudit",
+		Short: "Audit a fleet of Linux nodes for the cgroup v1 kmem accounting leak",
+		Long: `kaudit reads an HCL inventory of hosts, collects kernel, boot, runtime and
+kmem facts from every node over SSH (one connection and one command per host),
+evaluates the built-in Rego policy pack and writes compliance reports.
+
+Without -i, kaudit audits the local machine.`,
+		Example: `  kaudit run                                  # audit this machine
+  kaudit run -i prod.hcl --report html=out/report.html --report junit=out/junit.xml
+  kaudit run -i prod.hcl --limit group=workers --fail-on critical
+  kaudit inventory hosts -i prod.hcl
+  kaudit policy show kmem.risk`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	pf := root.PersistentFlags()
+	pf.StringArrayVarP(&a.inventories, "inventory", "i", nil, "inventory file or directory of *.hcl (repeatable)")
+	pf.StringArrayVar(&a.limits, "limit", nil, "select hosts: NAME-GLOB, group=NAME or label.KEY=VALUE (repeatable)")
+	pf.IntVarP(&a.concurrency, "concurrency", "j", 64, "hosts contacted at once")
+	pf.StringArrayVarP(&a.packs, "policy", "p", nil, "extra Rego policy pack directory (repeatable)")
+	pf.BoolVar(&a.noColor, "no-color", false, "disable colour (NO_COLOR is honoured too)")
+	pf.BoolVarP(&a.verbose, "verbose", "v", false, "per-host detail in terminal output")
+
+	root.AddCommand(
+		a.runCommand(),
+		a.factsCommand(),
+		a.evalCommand(),
+		a.gateCommand(),
+		a.policyCommand(),
+		a.inventoryCommand(),
+		a.waiverCommand(),
+		a.versionCommand(),
+	)
+	return root
+}
+
+// loadInventory loads -i files, printing diagnostics. With no -i it returns
+// the local-machine inventory. Warnings are printed and do not fail.
+func (a *app) loadInventory() (*inventory.Inventory, error) {
+	if len(a.inventories) == 0 {
+		return inventory.Local(), nil
+	}
+	inv, files, diags := inventory.Load(a.inventories, inventory.LoadOptions{})
+	if len(diags) > 0 {
+		if err := inventory.WriteDiagnostics(a.stderr, diags, files, 100, a.colorFor(a.stderr)); err != nil {
+			return nil, usageErr(err)
+		}
+	}
+	if diags.HasErrors() {
+		return nil, &exitError{code: exitUsage, err: fmt.Errorf("inventory has %d error(s); nothing was contacted", countErrors(diags))}
+	}
+	return inv, nil
+}
+
+// selectHosts loads the inventory and applies --limit.
+func (a *app) selectHosts() (*inventory.Inventory, []*inventory.Host, error) {
+	inv, err := a.loadInventory()
+	if err != nil {
+		return nil, nil, err
+	}
+	hosts, err := inv.Select(a.limits)
+	if err != nil {
+		return nil, nil, usageErr(fmt.Errorf("--limit: %w", err))
+	}
+	return inv, hosts, nil
+}
+
+// engine compiles the built-in pack plus -p packs with the inventory params.
+func (a *app) engine(ctx context.Context, inv *inventory.Inventory) (*policies.Engine, error) {
+	var params map[string]any
+	if inv != nil {
+		params = inv.Params
+	}
+	eng, err := policies.New(ctx, policies.Options{Packs: a.packs, Params: params})
+	if err != nil {
+		return nil, usageErr(fmt.Errorf("policies: %w", err))
+	}
+	return eng, nil
+}
+
+// colorFor reports whether output to w may use colour: a terminal, no
+// --no-color, no NO_COLOR.
+func (a *app) colorFor(w io.Writer) bool {
+	if a.noColor || a.getenv("NO_COLOR") != "" || a.getenv("TERM") == "dumb" {
+		return false
+	}
+	return isTerminal(w)
+}
+
+// isTerminal reports whether w is a character device (a TTY).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok || f == nil {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+func countErrors(diags hcl.Diagnostics) int {
+	n := 0
+	for _, d := range diags {
+		if d.Severity == hcl.DiagError {
+			n++
+		}
+	}
+	return n
+}

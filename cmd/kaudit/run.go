@@ -1,0 +1,189 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kaudit/kaudit/internal/audit"
+	"github.com/kaudit/kaudit/inventory"
+	"github.com/kaudit/kaudit/probes"
+	"github.com/kaudit/kaudit/report"
+)
+
+func (a *app) runCommand() *cobra.Command {
+	var out outputFlags
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Collect facts from every host, evaluate the policies and report",
+		Long: `run contacts every selected host over SSH in parallel (one connection and one
+command each), evaluates the built-in kmem pack and any -p packs, and writes
+the reports. Without -i it audits the local machine.
+
+Exit codes: 0 every host compliant; 1 a failing check at or above --fail-on;
+2 usage, inventory or policy error (nothing audited); 3 no failures, but some
+hosts unreachable or incomplete. On Ctrl-C, what was collected is evaluated and
+reported, marked interrupted.`,
+		Example: `  kaudit run
+  kaudit run -i prod.hcl
+  kaudit run -i prod.hcl --report html=out/report.html --report junit=out/junit.xml --report json=out/report.json
+  kaudit run -i inventories/ --limit 'label.role=worker' -j 128 --fail-on critical
+  kaudit run -i prod.hcl --baseline last.json --report json=today.json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.run(cmd.Context(), &out)
+		},
+	}
+	out.register(cmd)
+	return cmd
+}
+
+func (a *app) run(ctx context.Context, out *outputFlags) error {
+	targets, err := out.targets()
+	if err != nil {
+		return usageErr(err)
+	}
+	inv, hosts, err := a.selectHosts()
+	if err != nil {
+		return err
+	}
+	eng, err := a.engine(ctx, inv)
+	if err != nil {
+		return err
+	}
+	started := time.Now()
+	fleet, interrupted := a.collect(ctx, inv, hosts)
+	fleet.CollectedAt = started.UTC().Format(time.RFC3339)
+	if err := out.saveFacts(fleet); err != nil {
+		return &exitError{code: exitUsage, err: err}
+	}
+	// Evaluate even when interrupted: what was collected is reported.
+	r := audit.Evaluate(context.WithoutCancel(ctx), eng, fleet.Hosts, audit.Meta{
+		ToolVersion: toolVersion,
+		Inventory:   audit.InventoryLabel(inv),
+		FailOn:      out.failOn,
+		StartedAt:   started,
+	}, a.concurrency)
+	r.Interrupted = interrupted
+	return a.finish(r, out, targets)
+}
+
+// collect runs the collection with a progress line on a terminal.
+func (a *app) collect(ctx context.Context, inv *inventory.Inventory, hosts []*inventory.Host) (*audit.FleetFacts, bool) {
+	prog := newProgress(a.stderr, len(hosts), isTerminal(a.stderr) && a.getenv("CI") == "")
+	opts := probes.Options{Concurrency: a.concurrency, Progress: prog.update}
+	hostsOut, interrupted := audit.Collect(ctx, inv, hosts, opts)
+	prog.finish()
+	if interrupted {
+		fmt.Fprintln(a.stderr, "kaudit: interrupted; reporting what was collected")
+	}
+	return &audit.FleetFacts{
+		Schema:      audit.FleetSchema,
+		ToolVersion: toolVersion,
+		Inventory:   audit.InventoryLabel(inv),
+		Interrupted: interrupted,
+		Hosts:       hostsOut,
+	}, interrupted
+}
+
+func (a *app) factsCommand() *cobra.Command {
+	var outPath string
+	var local bool
+	cmd := &cobra.Command{
+		Use:   "facts",
+		Short: "Collect facts only and write them as JSON",
+		Long: `facts runs the collector on every selected host (or, with --local or no -i,
+on this machine without SSH) and writes a kaudit.fleetfacts/v1 document. Save it
+and re-evaluate later with kaudit eval --facts.`,
+		Example: `  kaudit facts --local
+  kaudit facts -i prod.hcl -o facts.json
+  kaudit eval --facts facts.json --report html=report.html`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if local {
+				a.inventories = nil
+			}
+			inv, hosts, err := a.selectHosts()
+			if err != nil {
+				return err
+			}
+			started := time.Now()
+			fleet, _ := a.collect(cmd.Context(), inv, hosts)
+			fleet.CollectedAt = started.UTC().Format(time.RFC3339)
+			if outPath == "" || outPath == "-" {
+				return audit.WriteFleetFacts(a.stdout, fleet)
+			}
+			if err := report.WriteFileAtomic(outPath, func(w io.Writer) error { return audit.WriteFleetFacts(w, fleet) }); err != nil {
+				return fmt.Errorf("write facts %s: %w", outPath, err)
+			}
+			fmt.Fprintf(a.stderr, "kaudit: wrote facts of %d host(s) to %s\n", len(fleet.Hosts), outPath)
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&outPath, "output", "o", "", "write to this file instead of stdout")
+	cmd.Flags().BoolVar(&local, "local", false, "collect from this machine without SSH (ignores -i)")
+	return cmd
+}
+
+func (a *app) evalCommand() *cobra.Command {
+	var out outputFlags
+	var factsPath string
+	cmd := &cobra.Command{
+		Use:   "eval",
+		Short: "Evaluate saved facts offline and report",
+		Long: `eval re-evaluates a facts file written by kaudit facts or kaudit run --facts-out
+(or a single host's kaudit.facts/v1 document) with the built-in pack and any -p
+packs, producing the same reports and exit codes as run. Nothing is contacted.`,
+		Example: `  kaudit eval --facts facts.json
+  kaudit eval --facts facts.json -p ./my-policies --report junit=junit.xml`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			targets, err := out.targets()
+			if err != nil {
+				return usageErr(err)
+			}
+			ff, err := readFactsFile(factsPath)
+			if err != nil {
+				return usageErr(err)
+			}
+			var inv *inventory.Inventory
+			if len(a.inventories) > 0 {
+				if inv, err = a.loadInventory(); err != nil {
+					return err
+				}
+			}
+			eng, err := a.engine(cmd.Context(), inv)
+			if err != nil {
+				return err
+			}
+			r := audit.Evaluate(cmd.Context(), eng, ff.Hosts, audit.Meta{
+				ToolVersion: toolVersion,
+				Inventory:   ff.Inventory,
+				FailOn:      out.failOn,
+				StartedAt:   time.Now(),
+			}, a.concurrency)
+			r.Interrupted = ff.Interrupted
+			return a.finish(r, &out, targets)
+		},
+	}
+	out.register(cmd)
+	cmd.Flags().StringVar(&factsPath, "facts", "", "facts file to evaluate (required)")
+	_ = cmd.MarkFlagRequired("facts")
+	return cmd
+}
+
+func readFactsFile(path string) (*audit.FleetFacts, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("--facts: %w", err)
+	}
+	defer f.Close()
+	ff, err := audit.ReadFleetFacts(f)
+	if err != nil {
+		return nil, fmt.Errorf("--facts %s: %w", path, err)
+	}
+	return ff, nil
+}
