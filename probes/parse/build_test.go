@@ -1,0 +1,218 @@
+package parse_test
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/kaudit/kaudit/probes/collector"
+	"github.com/kaudit/kaudit/probes/collector/collectortest"
+	"github.com/kaudit/kaudit/probes/facts"
+	"github.com/kaudit/kaudit/probes/parse"
+)
+
+const nonce = "0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a"
+
+// TestBuildFakeRHEL7 runs the real script with every shell against the fake
+// CentOS 7 node built from seed outputs, and checks the facts Build derives.
+func TestBuildFakeRHEL7(t *testing.T) {
+	h := collectortest.RHEL7Node(t)
+	shells := collectortest.Shells()
+	if len(shells) == 0 {
+		t.Skip("no POSIX shell found")
+	}
+	for _, sh := range shells {
+		t.Run(sh.Name, func(t *testing.T) {
+			f := parse.Build("node1", collector.Split(h.Run(t, sh, nonce), nonce))
+			checkRHEL7Facts(t, sh.Name, f)
+		})
+	}
+}
+
+func checkRHEL7Facts(t *testing.T, shell string, f *facts.Facts) {
+	t.Helper()
+	eq := func(what string, got, want any) {
+		t.Helper()
+		if got != want {
+			t.Errorf("%s = %v, want %v", what, got, want)
+		}
+	}
+	eq("schema", f.Schema, facts.Schema)
+	eq("host", f.Host, "node1")
+	eq("collector.version", f.Collector.Version, collector.ScriptVersion)
+	eq("collector.shell", strings.Fields(f.Collector.Shell)[0], shell)
+	eq("collector.truncated", f.Collector.Truncated, false)
+	eq("hostname", f.Hostname, "k8s-node-1")
+	eq("os.id", f.OS.ID, "centos")
+	eq("os.redhat_release", f.OS.RedhatRelease, "CentOS Linux release 7.4.1708 (Core)")
+	eq("kernel.release", f.Kernel.Release, "3.10.0-693.el7.x86_64")
+	eq("kernel.family", f.Kernel.Family, "rhel7")
+	eq("kernel.upstream", f.Kernel.Upstream, "3.10.0")
+	eq("kernel.config MEMCG_KMEM", f.Kernel.Config["CONFIG_MEMCG_KMEM"], "y")
+	if f.Boot.Nokmem == nil || *f.Boot.Nokmem || f.Boot.MemcgDisabled == nil || *f.Boot.MemcgDisabled {
+		t.Errorf("boot flags nokmem=%v memcg_disabled=%v, want false/false", f.Boot.Nokmem, f.Boot.MemcgDisabled)
+	}
+	eq("boot.params.crashkernel", f.Boot.Params["crashkernel"], "auto")
+	var kinds []string
+	for _, p := range f.Boot.Persisted {
+		kinds = append(kinds, p.Kind+":"+p.Entry+":"+map[bool]string{true: "default", false: "-"}[p.Default]+":"+map[bool]string{true: "nokmem", false: "-"}[p.Nokmem])
+	}
+	eq("persisted", strings.Join(kinds, "|"), "default_grub:GRUB_CMDLINE_LINUX GRUB_CMDLINE_LINUX_DEFAULT:default:nokmem|"+
+		"grub_cfg:CentOS Linux (3.10.0-514.el7.x86_64) 7 (Core):-:-|"+
+		"grub_cfg:CentOS Linux (3.10.0-693.el7.x86_64) 7 (Core):default:nokmem")
+	eq("cgroup.mode", f.Cgroup.Mode, "v1")
+	eq("cgroup.memory_mount", f.Cgroup.MemoryMount, "/sys/fs/cgroup/memory")
+	if f.Cgroup.MemoryV1 == nil || !*f.Cgroup.MemoryV1 {
+		t.Errorf("memory_v1 = %v", f.Cgroup.MemoryV1)
+	}
+	if f.Cgroup.MemoryNumCgroups == nil || *f.Cgroup.MemoryNumCgroups != 65513 {
+		t.Errorf("memory_num_cgroups = %v, want 65513 (seed 003)", f.Cgroup.MemoryNumCgroups)
+	}
+	if f.Cgroup.MemoryLiveDirs == nil || *f.Cgroup.MemoryLiveDirs != 15 {
+		t.Errorf("memory_live_dirs = %v, want 15", f.Cgroup.MemoryLiveDirs)
+	}
+	if f.Kmem.Kubepods == nil || f.Kmem.Kubepods.State != "active" {
+		t.Errorf("kmem.kubepods = %+v, want active", f.Kmem.Kubepods)
+	}
+	eq("kmem.found", f.Kmem.ContainersFound, 8)
+	eq("kmem.sampled", f.Kmem.ContainersSampled, 8)
+	eq("kmem.active", f.Kmem.ContainersActive, 4)
+	eq("kmem.inactive", f.Kmem.ContainersInactive, 3)
+	eq("kmem.error", f.Kmem.ContainersError, 0)
+	if f.Kmem.SlabEntries == nil || *f.Kmem.SlabEntries != 5 {
+		t.Errorf("slab_entries = %v", f.Kmem.SlabEntries)
+	}
+	eq("meminfo SUnreclaim", f.Memory.Meminfo["SUnreclaim"], int64(6836344))
+	if len(f.Memory.Buddyinfo) != 3 || f.Memory.Buddyinfo[2].Zone != "Normal" || f.Memory.Buddyinfo[2].Free[0] != 40153 {
+		t.Errorf("buddyinfo = %+v", f.Memory.Buddyinfo)
+	}
+	if len(f.Memory.ExtfragIndex) != 3 || f.Memory.ExtfragIndex[1].Index[6] != 0.970 {
+		t.Errorf("extfrag_index = %+v", f.Memory.ExtfragIndex)
+	}
+	if f.Memory.ExtfragThreshold == nil || *f.Memory.ExtfragThreshold != 500 {
+		t.Errorf("extfrag_threshold = %v", f.Memory.ExtfragThreshold)
+	}
+	if len(f.Runtimes.Runc) != 1 || f.Runtimes.Runc[0].Version != "1.0.0-rc10" || f.Runtimes.Runc[0].Flavor != "upstream" {
+		t.Errorf("runc = %+v", f.Runtimes.Runc)
+	}
+	if f.Runtimes.Docker == nil || f.Runtimes.Docker.Version != "18.06.1-ce" {
+		t.Errorf("docker = %+v", f.Runtimes.Docker)
+	}
+	if f.Runtimes.Kubelet == nil || f.Runtimes.Kubelet.Version != "v1.15.5" {
+		t.Errorf("kubelet = %+v", f.Runtimes.Kubelet)
+	}
+	eq("containerd", f.Runtimes.Containerd == nil, true)
+	eq("kubelet driver", f.Runtimes.KubeletCgroupDriver, "systemd")
+	eq("docker driver", f.Runtimes.DockerCgroupDriver, "systemd")
+	for name, class := range map[string]string{
+		facts.SectionVersionSignature: facts.ErrAbsent, facts.SectionGrubby: facts.ErrAbsent,
+		facts.SectionContainerd: facts.ErrAbsent, facts.SectionBLS: facts.ErrAbsent,
+		facts.SectionKmem: "", facts.SectionKernelLog: "", facts.SectionCmdline: "",
+	} {
+		if s := f.Sources[name]; s == nil || s.Error != class {
+			t.Errorf("sources[%s] = %+v, want error %q", name, s, class)
+		}
+	}
+	for _, name := range parse.Sections() {
+		if f.Sources[name] == nil || f.Sources[name].Error == facts.ErrNotRun || f.Sources[name].Error == facts.ErrParse {
+			t.Errorf("sources[%s] = %+v", name, f.Sources[name])
+		}
+	}
+	if shell == "busybox" {
+		return // busybox ash ran its own dmesg applet, not the stub
+	}
+	eq("kernel_log.source", f.KernelLog.Source, "dmesg")
+	want := map[string]int{facts.SigSoftLockup: 1, facts.SigSlubAlloc: 3, facts.SigNoSockets: 2, facts.SigKmemUsage: 2, facts.SigMemcgOOM: 1}
+	if len(f.KernelLog.Signatures) != len(want) {
+		t.Errorf("kernel_log signatures %v, want %v", f.KernelLog.Signatures, want)
+	}
+	for id, n := range want {
+		if s := f.KernelLog.Signatures[id]; s == nil || s.Count != n {
+			t.Errorf("kernel_log[%s] = %+v, want count %d", id, s, n)
+		}
+	}
+}
+
+// TestBuildCut: output cut inside a section (host cap) leaves that fact
+// unknown, marks it not collected, and every later section too.
+func TestBuildCut(t *testing.T) {
+	h := collectortest.RHEL7Node(t)
+	raw := h.Run(t, collectortest.Shells()[0], nonce)
+	i := strings.Index(string(raw), "@@KAUDIT:"+nonce+":BEGIN cmdline")
+	cut := raw[:i+len("@@KAUDIT:"+nonce+":BEGIN cmdline /proc/cmdline\nBOOT_IMAGE=/vmlinuz")]
+	f := parse.Build("node1", collector.Split(cut, nonce))
+	if f.Boot.Nokmem != nil || f.Boot.Cmdline != "" {
+		t.Errorf("cut cmdline parsed: %+v", f.Boot)
+	}
+	if s := f.Sources[facts.SectionCmdline]; s.Error != facts.ErrNotRun || s.Exit != -1 {
+		t.Errorf("cmdline source %+v", s)
+	}
+	if s := f.Sources[facts.SectionKernelLog]; s.Error != facts.ErrNotRun {
+		t.Errorf("kernel_log source %+v", s)
+	}
+	if !f.Collector.Truncated || f.Kernel.Release != "3.10.0-693.el7.x86_64" {
+		t.Errorf("collector %+v kernel %+v", f.Collector, f.Kernel)
+	}
+	if f.Boot.Persisted == nil || f.Runtimes.Runc == nil {
+		t.Error("persisted / runc must be empty lists, not null")
+	}
+}
+
+// TestSignaturesMatchScript keeps collect.sh's awk table and grep pattern equal
+// to SignatureRules.
+func TestSignaturesMatchScript(t *testing.T) {
+	script := string(collector.Script())
+	var awk []string
+	for _, m := range regexp.MustCompile(`id\[\+\+n\] = "([a-z_0-9]+)";\s+re\[n\] = "([^"]+)"`).FindAllStringSubmatch(script, -1) {
+		awk = append(awk, m[1]+" "+m[2])
+	}
+	var want, alts []string
+	for _, s := range parse.SignatureRules() {
+		want = append(want, s.ID+" "+s.Pattern)
+		alts = append(alts, s.Pattern)
+		if _, err := regexp.Compile(s.Pattern); err != nil {
+			t.Errorf("%s: %v", s.ID, err)
+		}
+	}
+	if strings.Join(awk, "\n") != strings.Join(want, "\n") {
+		t.Errorf("awk table in collect.sh:\n%s\nwant:\n%s", strings.Join(awk, "\n"), strings.Join(want, "\n"))
+	}
+	if !strings.Contains(script, "KLOG_ERE='"+strings.Join(alts, "|")+"'") {
+		t.Errorf("KLOG_ERE in collect.sh differs from %q", strings.Join(alts, "|"))
+	}
+}
+
+// TestSignaturesOnSeeds counts signatures in the verbatim seed logs the way
+// the collector's grep fallback does.
+func TestSignaturesOnSeeds(t *testing.T) {
+	tests := []struct {
+		file string
+		want map[string]int
+	}{
+		{"seed000_dmesg.txt", map[string]int{facts.SigSoftLockup: 1, facts.SigSlubAlloc: 1, facts.SigNoSockets: 2}},
+		{"seed004_dmesg.txt", map[string]int{facts.SigSlubAlloc: 2, facts.SigKmemUsage: 2, facts.SigMemcgOOM: 1}},
+		{"seed002_messages.txt", map[string]int{facts.SigOCIAlloc: 2, facts.SigPageAlloc: 1, facts.SigNfConntrack: 2}},
+		{"seed003_kubelet_enospc.txt", map[string]int{facts.SigNoSpace: 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			body := "rc 0\nmode grep\n" + string(collectortest.Output(t, tt.file))
+			r, err := parse.ParseKernelLog([]byte(body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]int{}
+			for id, s := range r.Signatures {
+				got[id] = s.Count
+			}
+			if len(got) != len(tt.want) {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+			for id, n := range tt.want {
+				if got[id] != n {
+					t.Errorf("%s: %d, want %d", id, got[id], n)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,71 @@
+// Package parse turns the collector's framed sections into a kaudit.facts/v1
+// document. Every parser is a pure function of one section's body; Build
+// assembles them and records the provenance of every section. Remote output
+// is untrusted: strings are capped and kept valid UTF-8 (invalid bytes become
+// U+FFFD); nothing else is stripped — renderers escape.
+package parse
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Caps on stored remote strings, in bytes.
+const (
+	MaxRaw     = 512  // Binary.Raw, Source.Message, short values
+	MaxLatest  = 1024 // Signature.Latest
+	MaxCmdline = 4096 // Boot.Cmdline, BootConfig.Args (the kernel's own limit is 2048-4096)
+	MaxValue   = 256  // os-release values, names, paths
+)
+
+// errEmpty is returned by parsers given nothing to parse.
+func errEmpty() error { return errors.New("empty output") }
+
+// clean makes s valid UTF-8 and cuts it to at most max bytes on a rune
+// boundary.
+func clean(s string, max int) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut]
+}
+
+// lines splits body into lines without their "\n" (and a trailing "\r").
+func lines(body []byte) []string {
+	var out []string
+	sc := bufio.NewScanner(bytes.NewReader(body))
+	sc.Buffer(make([]byte, 0, 64*1024), len(body)+1)
+	for sc.Scan() {
+		out = append(out, strings.TrimSuffix(sc.Text(), "\r"))
+	}
+	return out
+}
+
+// firstLine is the first non-empty line of body, trimmed.
+func firstLine(body []byte) string {
+	for _, l := range lines(body) {
+		if t := strings.TrimSpace(l); t != "" {
+			return t
+		}
+	}
+	return ""
+}
+
+// atoi parses a decimal int, tolerating surrounding space.
+func atoi(s string) (int, error) {
+	return strconv.Atoi(strings.TrimSpace(s))
+}
+
+func intPtr(n int) *int    { return &n }
+func boolPtr(b bool) *bool { return &b }
