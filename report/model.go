@@ -38,6 +38,27 @@ type Report struct {
 	Checks []policies.CheckInfo `json:"checks,omitempty"`
 	// Plan is set by kaudit gate.
 	Plan *Plan `json:"plan,omitempty"`
+	// BaselineMissing lists failures of the baseline that this run has no
+	// result for (host or check absent, or host unreachable): neither fixed
+	// nor still failing, as far as this run can tell.
+	BaselineMissing []BaselineMissing `json:"baseline_missing,omitempty"`
+}
+
+// Baseline marks of policies.Result.Baseline.
+const (
+	BaselineNew       = "new"
+	BaselineFixed     = "fixed"
+	BaselineUnchanged = "unchanged"
+)
+
+// BaselineMissing is a failure of the baseline without a result in this run.
+type BaselineMissing struct {
+	Host     string `json:"host"`
+	Check    string `json:"check"`
+	Title    string `json:"title,omitempty"`
+	Severity string `json:"severity,omitempty"`
+	// Why: "host_absent" (not in this run), "host_unreachable", "check_absent".
+	Why string `json:"why"`
 }
 
 // Summary counts hosts per host status and results per result status.
@@ -46,6 +67,9 @@ type Summary struct {
 	Results map[string]int `json:"results"` // pass, fail, unknown, not_applicable, waived, error (all keys present)
 	// Failing: check id → number of hosts failing it.
 	Failing map[string]int `json:"failing"`
+	// Baseline counts results per baseline mark (new, fixed, unchanged) and
+	// "missing" (Report.BaselineMissing); set only when a baseline was applied.
+	Baseline map[string]int `json:"baseline,omitempty"`
 }
 
 // Host is one host's outcome.

@@ -1,0 +1,88 @@
+package report
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Options tune the renderers. The zero value is right for files and pipes.
+type Options struct {
+	// Color writes ANSI colours (text). The CLI sets it when the output is a
+	// terminal and NO_COLOR is unset or empty; never for a file.
+	Color bool
+	// Verbose adds every host's results after the summary (text).
+	Verbose bool
+	// Width is the line width to wrap and cut at (text); 0 means 100. The CLI
+	// passes the terminal's width when writing to one.
+	Width int
+}
+
+// Formats lists the report formats New accepts.
+func Formats() []string { return []string{"text", "json", "junit"} }
+
+// New returns the renderer for format: text, json or junit.
+func New(format string, opts Options) (Renderer, error) {
+	switch format {
+	case "text":
+		return &Text{Options: opts}, nil
+	case "json":
+		return JSON{}, nil
+	case "junit":
+		return JUnit{}, nil
+	}
+	return nil, fmt.Errorf("report format %q: want one of %s", format, strings.Join(Formats(), ", "))
+}
+
+// WriteFileAtomic writes path through render: into a temporary file in the
+// same directory, flushed, fsynced and renamed over path, then the directory
+// is fsynced. If render or any step fails, the temporary file is removed and
+// path is left as it was (absent, or the previous report). The file is
+// created with mode 0644.
+func WriteFileAtomic(path string, render func(io.Writer) error) (err error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+			err = fmt.Errorf("write %s: %w", path, err)
+		}
+	}()
+	bw := bufio.NewWriterSize(f, 256<<10)
+	if err = render(bw); err != nil {
+		return err
+	}
+	if err = bw.Flush(); err != nil {
+		return err
+	}
+	if err = f.Chmod(0o644); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	if err = os.Rename(tmp, path); err != nil {
+		return err
+	}
+	// Make the rename durable; a directory that cannot be synced (some
+	// filesystems refuse) does not undo a completed write.
+	if d, derr := os.Open(dir); derr == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}

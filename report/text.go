@@ -1,0 +1,586 @@
+package report
+
+import (
+	"bytes"
+	"cmp"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/kaudit/kaudit/policies"
+)
+
+// Text is the terminal renderer: a fleet summary (hosts per status, failing
+// checks with host counts, unreachable, incomplete and noncompliant hosts),
+// the gate plan when set, then with Verbose every host's results. Every
+// string from a host goes through cleanText: escape sequences and control
+// characters never reach the terminal.
+type Text struct{ Options }
+
+// textListCap bounds each host list of the summary unless Verbose.
+const textListCap = 20
+
+// ANSI SGR codes used by the text renderer.
+const (
+	ansiBold    = "1"
+	ansiDim     = "2"
+	ansiRed     = "31"
+	ansiGreen   = "32"
+	ansiYellow  = "33"
+	ansiMagenta = "35"
+	ansiCyan    = "36"
+)
+
+type textOut struct {
+	buf   bytes.Buffer
+	color bool
+	width int
+}
+
+// Render writes r as text to w.
+func (t *Text) Render(w io.Writer, r *Report) error {
+	o := &textOut{color: t.Color, width: t.Width}
+	if o.width <= 0 {
+		o.width = 100
+	}
+	o.width = max(o.width, 40)
+	o.header(r)
+	o.hostSummary(r)
+	o.failingChecks(r)
+	o.lists(r, t.Verbose)
+	if r.Plan != nil {
+		o.plan(r, t.Verbose)
+	}
+	o.verdict(r)
+	if t.Verbose {
+		for i := range r.Hosts {
+			o.hostDetail(r, &r.Hosts[i])
+		}
+	} else if len(r.Hosts) > 0 {
+		o.line(o.c(ansiDim, "Use --verbose for every host's results; the JSON and HTML reports carry the evidence."))
+	}
+	_, err := w.Write(o.buf.Bytes())
+	if err != nil {
+		return fmt.Errorf("write text report: %w", err)
+	}
+	return nil
+}
+
+// c wraps s in an SGR colour when colours are on.
+func (o *textOut) c(code, s string) string {
+	if !o.color || s == "" {
+		return s
+	}
+	return "\x1b[" + code + "m" + s + "\x1b[0m"
+}
+
+func (o *textOut) line(parts ...string) {
+	for _, p := range parts {
+		o.buf.WriteString(p)
+	}
+	o.buf.WriteByte('\n')
+}
+
+// clip cleans s to one line and cuts it to n display cells with "…".
+func clip(s string, n int) string {
+	s = cleanText(s, false)
+	if n <= 0 {
+		return ""
+	}
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}
+
+// pad right-pads s (already clean) to n runes.
+func pad(s string, n int) string {
+	if k := utf8.RuneCountInString(s); k < n {
+		return s + strings.Repeat(" ", n-k)
+	}
+	return s
+}
+
+// wrap cleans s and wraps it into lines of at most n runes (a longer word is
+// cut), keeping its own line breaks.
+func wrap(s string, n int) []string {
+	var out []string
+	for _, para := range strings.Split(cleanText(s, true), "\n") {
+		words := strings.Fields(para)
+		cur := ""
+		for _, w := range words {
+			for utf8.RuneCountInString(w) > n {
+				rw := []rune(w)
+				if cur != "" {
+					out = append(out, cur)
+					cur = ""
+				}
+				out = append(out, string(rw[:n]))
+				w = string(rw[n:])
+			}
+			switch {
+			case cur == "":
+				cur = w
+			case utf8.RuneCountInString(cur)+1+utf8.RuneCountInString(w) <= n:
+				cur += " " + w
+			default:
+				out = append(out, cur)
+				cur = w
+			}
+		}
+		out = append(out, cur)
+	}
+	for len(out) > 1 && out[len(out)-1] == "" {
+		out = out[:len(out)-1]
+	}
+	return out
+}
+
+// hang writes lead then text wrapped to the width, continuation lines
+// indented to lead's visible width (lead may hold our colours); at most
+// maxLines lines (0: no limit), the last one ending in "…" when text was cut.
+func (o *textOut) hang(lead, text string, maxLines int) {
+	ind := utf8.RuneCountInString(cleanText(lead, false))
+	lines := wrap(text, max(o.width-ind, 20))
+	if maxLines > 0 && len(lines) > maxLines {
+		lines = lines[:maxLines]
+		last := []rune(lines[maxLines-1])
+		if n := max(o.width-ind, 20) - 1; len(last) > n {
+			last = last[:n]
+		}
+		lines[maxLines-1] = string(last) + "…"
+	}
+	for i, l := range lines {
+		if i > 0 {
+			lead = strings.Repeat(" ", ind)
+		}
+		if l == "" {
+			o.line()
+			continue
+		}
+		o.line(lead, l)
+	}
+}
+
+func hostColor(status string) string {
+	switch status {
+	case HostNoncompliant:
+		return ansiRed
+	case HostUnreachable:
+		return ansiMagenta
+	case HostIncomplete:
+		return ansiYellow
+	case HostCompliant:
+		return ansiGreen
+	}
+	return ansiDim
+}
+
+func hostIcon(status string) string {
+	switch status {
+	case HostNoncompliant:
+		return "✗"
+	case HostUnreachable:
+		return "!"
+	case HostIncomplete:
+		return "?"
+	case HostCompliant:
+		return "✓"
+	}
+	return "·"
+}
+
+func resultColor(status string) string {
+	switch status {
+	case policies.StatusFail, policies.StatusError:
+		return ansiRed
+	case policies.StatusUnknown:
+		return ansiYellow
+	case policies.StatusWaived:
+		return ansiCyan
+	case policies.StatusPass:
+		return ansiGreen
+	}
+	return ansiDim
+}
+
+func resultIcon(status string) string {
+	switch status {
+	case policies.StatusFail:
+		return "✗"
+	case policies.StatusError:
+		return "E"
+	case policies.StatusUnknown:
+		return "?"
+	case policies.StatusWaived:
+		return "~"
+	case policies.StatusPass:
+		return "✓"
+	case policies.StatusNotApplicable:
+		return "-"
+	}
+	return "·"
+}
+
+func (o *textOut) header(r *Report) {
+	inv := r.Inventory
+	if inv == "" {
+		inv = "(none)"
+	}
+	o.line(o.c(ansiBold, "kaudit report"), " · inventory ", clip(inv, o.width-26))
+	meta := []string{}
+	if r.ToolVersion != "" {
+		meta = append(meta, "kaudit "+clip(r.ToolVersion, 30))
+	}
+	if r.PolicyDigest != "" {
+		meta = append(meta, "policy "+clip(shortDigest(r.PolicyDigest), 30))
+	}
+	meta = append(meta, "fail-on "+clip(r.FailOn, 10))
+	o.line(strings.Join(meta, " · "))
+	when := []string{}
+	if r.StartedAt != "" {
+		when = append(when, "started "+clip(r.StartedAt, 40))
+	}
+	if d := runDuration(r); d > 0 {
+		when = append(when, "took "+fmtDuration(d))
+	}
+	if len(when) > 0 {
+		o.line(strings.Join(when, " · "))
+	}
+	if r.Interrupted {
+		o.line(o.c(ansiBold+";"+ansiYellow, "INTERRUPTED"), ": the run was cancelled; hosts not reached are unreachable (timeout)")
+	}
+	if r.Baseline != "" || r.Summary.Baseline != nil {
+		b := r.Summary.Baseline
+		name := r.Baseline
+		if name == "" {
+			name = "(baseline)"
+		}
+		o.hang("baseline ", fmt.Sprintf("%s: %d new · %d fixed · %d unchanged · %d missing",
+			clip(name, o.width/2), b[BaselineNew], b[BaselineFixed], b[BaselineUnchanged], b["missing"]), 0)
+	}
+	o.line()
+}
+
+func (o *textOut) hostSummary(r *Report) {
+	o.line(o.c(ansiBold, fmt.Sprintf("HOSTS  %d", len(r.Hosts))))
+	for _, st := range HostStatuses() {
+		n := r.Summary.Hosts[st]
+		label := pad(hostIcon(st)+" "+st, 16)
+		count := fmt.Sprintf("%5d", n)
+		if n > 0 {
+			label, count = o.c(hostColor(st), label), o.c(hostColor(st), count)
+		} else {
+			label, count = o.c(ansiDim, label), o.c(ansiDim, count)
+		}
+		o.line("  ", label, count)
+	}
+	parts := []string{}
+	for _, st := range ResultStatuses() {
+		parts = append(parts, fmt.Sprintf("%d %s", r.Summary.Results[st], st))
+	}
+	o.hang("results  ", strings.Join(parts, " · "), 0)
+	o.line()
+}
+
+func (o *textOut) failingChecks(r *Report) {
+	type row struct {
+		c policies.CheckInfo
+		n int
+	}
+	var rows []row
+	for _, c := range checkCatalog(r) {
+		if n := r.Summary.Failing[c.ID]; n > 0 {
+			rows = append(rows, row{c, n})
+		}
+	}
+	if len(rows) == 0 {
+		o.line(o.c(ansiBold, "FAILING CHECKS"), "  none")
+		o.line()
+		return
+	}
+	slices.SortStableFunc(rows, func(a, b row) int {
+		return cmp.Or(cmp.Compare(policies.SeverityRank(b.c.Severity), policies.SeverityRank(a.c.Severity)), cmp.Compare(b.n, a.n))
+	})
+	idw := 0
+	for _, x := range rows {
+		idw = max(idw, utf8.RuneCountInString(clip(x.c.ID, 40)))
+	}
+	o.line(o.c(ansiBold, "FAILING CHECKS"), o.c(ansiDim, "  hosts failing each check"))
+	for _, x := range rows {
+		sev := pad(clip(x.c.Severity, 8), 8)
+		id := pad(clip(x.c.ID, 40), idw)
+		rest := o.width - 2 - 9 - idw - 8
+		title := clip(x.c.Title, rest)
+		count := fmt.Sprintf("%6d", x.n)
+		if atOrAbove(x.c.Severity, r.FailOn) {
+			o.line("  ", o.c(ansiRed, sev), " ", id, o.c(ansiBold, count), "  ", title)
+		} else {
+			o.line("  ", o.c(ansiDim, sev+" "+id+count+"  "+title))
+		}
+	}
+	o.line()
+}
+
+// lists prints the unreachable, incomplete and noncompliant hosts, capped
+// unless verbose.
+func (o *textOut) lists(r *Report, verbose bool) {
+	section := func(status, title string, describe func(h *Host) string) {
+		var hosts []*Host
+		for i := range r.Hosts {
+			if r.Hosts[i].Status == status {
+				hosts = append(hosts, &r.Hosts[i])
+			}
+		}
+		if len(hosts) == 0 {
+			return
+		}
+		o.line(o.c(ansiBold+";"+hostColor(status), fmt.Sprintf("%s  %d", title, len(hosts))))
+		namew, addrw := 0, 0
+		for _, h := range hosts {
+			namew = min(max(namew, utf8.RuneCountInString(clip(h.Name, 30))), 30)
+			addrw = min(max(addrw, utf8.RuneCountInString(clip(h.Address, 40))), 40)
+		}
+		shown := hosts
+		if !verbose && len(shown) > textListCap {
+			shown = shown[:textListCap]
+		}
+		for _, h := range shown {
+			o.hang("  "+pad(clip(h.Name, 30), namew)+"  "+pad(clip(h.Address, 40), addrw)+"  ", describe(h), 3)
+		}
+		if len(shown) < len(hosts) {
+			o.line(o.c(ansiDim, fmt.Sprintf("  … and %d more", len(hosts)-len(shown))))
+		}
+		o.line()
+	}
+	section(HostUnreachable, "UNREACHABLE", func(h *Host) string {
+		s := h.Reason
+		if t := reasonText(h.Reason); t != h.Reason {
+			s += " (" + t + ")"
+		}
+		if h.Error != "" {
+			s += ": " + h.Error
+		}
+		return s
+	})
+	section(HostIncomplete, "INCOMPLETE", func(h *Host) string {
+		if len(h.Results) == 0 {
+			return "no results"
+		}
+		var order []string
+		by := map[string][]string{}
+		for _, res := range sortedResults(h.Results) {
+			if atOrAbove(res.Severity, r.FailOn) && (res.Status == policies.StatusError || statusOrder(res.Status) == statusOrder(policies.StatusUnknown)) {
+				if by[res.Status] == nil {
+					order = append(order, res.Status)
+				}
+				by[res.Status] = append(by[res.Status], res.ID)
+			}
+		}
+		parts := []string{}
+		for _, st := range order {
+			parts = append(parts, st+": "+strings.Join(by[st], ", "))
+		}
+		return strings.Join(parts, "; ")
+	})
+	section(HostNoncompliant, "NONCOMPLIANT", func(h *Host) string {
+		var ids []string
+		below := 0
+		for _, res := range sortedResults(h.Results) {
+			if res.Status != policies.StatusFail {
+				continue
+			}
+			if !atOrAbove(res.Severity, r.FailOn) {
+				below++
+				continue
+			}
+			id := res.ID
+			if res.Baseline == BaselineNew {
+				id += " (new)"
+			}
+			ids = append(ids, id)
+		}
+		s := strings.Join(ids, ", ")
+		if below > 0 {
+			s += fmt.Sprintf(" (+%d below fail-on)", below)
+		}
+		return s
+	})
+	if len(r.BaselineMissing) > 0 {
+		o.line(o.c(ansiBold, fmt.Sprintf("NOT RE-CHECKED  %d", len(r.BaselineMissing))),
+			o.c(ansiDim, "  failed in the baseline, no result now"))
+		shown := r.BaselineMissing
+		if !verbose && len(shown) > textListCap {
+			shown = shown[:textListCap]
+		}
+		for _, m := range shown {
+			o.line("  ", clip(m.Host+"  "+m.Check+"  "+strings.ReplaceAll(m.Why, "_", " "), o.width-2))
+		}
+		if len(shown) < len(r.BaselineMissing) {
+			o.line(o.c(ansiDim, fmt.Sprintf("  … and %d more", len(r.BaselineMissing)-len(shown))))
+		}
+		o.line()
+	}
+}
+
+func (o *textOut) plan(r *Report, verbose bool) {
+	p := r.Plan
+	verdict := strings.ToUpper(clip(p.Verdict, 10))
+	col := ansiRed
+	if p.Verdict == "go" {
+		col = ansiGreen
+	}
+	o.line(o.c(ansiBold, "GATE"), " ", clip(p.File, o.width/2), "  ", o.c(ansiBold+";"+col, verdict))
+	for _, reason := range p.Reasons {
+		for i, l := range wrap(reason, o.width-4) {
+			lead := "  - "
+			if i > 0 {
+				lead = "    "
+			}
+			o.line(lead, l)
+		}
+	}
+	var gated []*Host
+	namew := 0
+	for i := range r.Hosts {
+		if h := &r.Hosts[i]; h.Gate != "" {
+			gated = append(gated, h)
+			namew = min(max(namew, utf8.RuneCountInString(clip(h.Name, 30))), 30)
+		}
+	}
+	for n, h := range gated {
+		if !verbose && n == textListCap {
+			o.line(o.c(ansiDim, fmt.Sprintf("  … and %d more; the JSON and HTML reports have them all", len(gated)-n)))
+			break
+		}
+		projected := HostStatusOf(h.Projected, r.FailOn)
+		if h.Status == HostUnreachable {
+			projected = HostUnreachable
+		}
+		gcol := ansiRed
+		if h.Gate == "go" {
+			gcol = ansiGreen
+		}
+		s := fmt.Sprintf("%s → %s", h.Status, projected)
+		if len(h.GateBlockers) > 0 {
+			s += "; blockers: " + strings.Join(h.GateBlockers, ", ")
+		}
+		o.hang("  "+o.c(gcol, pad(clip(h.Gate, 6), 6))+" "+pad(clip(h.Name, 30), namew)+"  ", s, 0)
+	}
+	o.line()
+}
+
+func (o *textOut) verdict(r *Report) {
+	code := ExitCode(r)
+	var msg string
+	switch code {
+	case ExitFailing:
+		if r.Plan != nil {
+			msg = "gate: no-go"
+		} else {
+			msg = fmt.Sprintf("%d of %d hosts fail checks at or above %s", r.Summary.Hosts[HostNoncompliant], len(r.Hosts), r.FailOn)
+		}
+		msg = o.c(ansiBold+";"+ansiRed, "FAIL") + "  " + msg
+	case ExitIncomplete:
+		switch {
+		case len(r.Hosts) == 0:
+			msg = "no hosts audited"
+		case r.Plan != nil:
+			msg = "gate could not judge every host"
+		default:
+			msg = fmt.Sprintf("no failures at or above %s, but %d hosts unreachable and %d incomplete",
+				r.FailOn, r.Summary.Hosts[HostUnreachable], r.Summary.Hosts[HostIncomplete])
+			if r.Interrupted {
+				msg += "; run interrupted"
+			}
+		}
+		msg = o.c(ansiBold+";"+ansiYellow, "INCOMPLETE") + "  " + msg
+	default:
+		if r.Plan != nil {
+			msg = "gate: go"
+		} else {
+			msg = fmt.Sprintf("all %d hosts compliant at %s", len(r.Hosts), r.FailOn)
+		}
+		msg = o.c(ansiBold+";"+ansiGreen, "OK") + "  " + msg
+	}
+	o.line(msg, o.c(ansiDim, fmt.Sprintf("  (exit %d)", code)))
+}
+
+func (o *textOut) hostDetail(r *Report, h *Host) {
+	o.line()
+	title := fmt.Sprintf("── %s %s · %s ", hostIcon(h.Status), clip(h.Name, 40), strings.ToUpper(h.Status))
+	if h.Address != "" && h.Address != h.Name {
+		title = fmt.Sprintf("── %s %s (%s) · %s ", hostIcon(h.Status), clip(h.Name, 40), clip(h.Address, 40), strings.ToUpper(h.Status))
+	}
+	rule := max(o.width-utf8.RuneCountInString(title), 2)
+	o.line(o.c(ansiBold+";"+hostColor(h.Status), title+strings.Repeat("─", rule)))
+	var meta []string
+	if len(h.Groups) > 0 {
+		meta = append(meta, "groups "+strings.Join(h.Groups, ", "))
+	}
+	if len(h.Labels) > 0 {
+		meta = append(meta, "labels "+strings.Join(labelPairs(h.Labels), " "))
+	}
+	if len(meta) > 0 {
+		o.hang("   ", strings.Join(meta, " · "), 0)
+	}
+	var facts []string
+	if s := hostOS(h); s != "" {
+		facts = append(facts, s)
+	}
+	if s := hostKernel(h); s != "" {
+		facts = append(facts, "kernel "+s)
+	}
+	facts = append(facts, hostRuntimes(h)...)
+	if h.DurationMS > 0 {
+		facts = append(facts, fmtDuration(msDuration(h.DurationMS)))
+	}
+	if len(facts) > 0 {
+		o.hang("   ", strings.Join(facts, " · "), 0)
+	}
+	if h.Status == HostUnreachable {
+		o.line("   ", o.c(ansiMagenta, "unreachable: "+clip(h.Reason, 20)), " ", clip(reasonText(h.Reason), 40))
+	}
+	if h.Error != "" {
+		o.hang("      ", h.Error, 0)
+	}
+	stw := 0
+	for _, res := range h.Results {
+		stw = max(stw, utf8.RuneCountInString(clip(res.Status, 16)))
+	}
+	for _, res := range sortedResults(h.Results) {
+		st := pad(resultIcon(res.Status)+" "+clip(res.Status, 16), stw+3)
+		tag := ""
+		switch res.Baseline {
+		case BaselineNew:
+			tag = "  " + o.c(ansiRed, "[new]")
+		case BaselineFixed:
+			tag = "  " + o.c(ansiGreen, "[fixed]")
+		}
+		o.line("   ", o.c(resultColor(res.Status), st), pad(clip(res.Severity, 8), 9), clip(res.ID, 40), tag)
+		indent := "      "
+		o.hang(indent, res.Message, 0)
+		if w := res.Waiver; w != nil && res.Status == policies.StatusWaived {
+			s := "waived (was " + w.OriginalStatus + ")"
+			if w.Owner != "" {
+				s += " by " + w.Owner
+			}
+			if w.Expires != "" {
+				s += " until " + w.Expires
+			}
+			if w.Ticket != "" {
+				s += " [" + w.Ticket + "]"
+			}
+			s += ": " + w.Reason
+			for _, l := range wrap(s, o.width-len(indent)) {
+				o.line(indent, o.c(ansiCyan, l))
+			}
+		}
+		if res.Remediation != "" && statusOrder(res.Status) <= 2 {
+			o.hang(indent+o.c(ansiDim, "fix: "), res.Remediation, 0)
+		}
+	}
+}
