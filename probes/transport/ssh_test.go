@@ -1,0 +1,684 @@
+package transport
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/kaudit/kaudit/inventory"
+	"golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/agent"
+)
+
+// wantReason fails unless err is an *Error with reason whose message
+// contains every one of subs.
+func wantReason(t *testing.T, err error, reason string, subs ...string) *Error {
+	t.Helper()
+	var te *Error
+	if !errors.As(err, &te) {
+		t.Fatalf("want *Error with reason %q, got %T %v", reason, err, err)
+	}
+	if te.Reason != reason {
+		t.Fatalf("reason = %q, want %q (%v)", te.Reason, reason, err)
+	}
+	for _, s := range subs {
+		if !strings.Contains(te.Error(), s) {
+			t.Errorf("message %q does not contain %q", te.Error(), s)
+		}
+	}
+	return te
+}
+
+// testCtx bounds a test that must not hang.
+func testCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func TestSSHRunOneSessionOneExec(t *testing.T) {
+	srv := newTestServer(t, echoHandler)
+	tr := testSSH(t, SSHOptions{})
+	h := srv.hostFor("web1", knownHostsFor(t, srv))
+	stdin := []byte("#!/bin/sh\necho hello\n")
+	res, err := tr.Run(testCtx(t), h, "sh -s", stdin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(res.Stdout, stdin) || string(res.Stderr) != "sh -s" || res.Exit != 0 || res.Truncated {
+		t.Fatalf("result = %+v", res)
+	}
+	if c, s, e := srv.conns.Load(), srv.sessions.Load(), srv.execs.Load(); c != 1 || s != 1 || e != 1 {
+		t.Fatalf("connections/sessions/execs = %d/%d/%d, want 1/1/1", c, s, e)
+	}
+}
+
+func TestSSHExitStatusAndJunkBytes(t *testing.T) {
+	junk := []byte("\x1b[31mred\x1b[0m \xff\xfe\x00 caf\xc3\xa9 \xe2\x28\xa1\r\n\x07")
+	srv := newTestServer(t, func(r *execReq) int {
+		r.Stdout.Write(junk)
+		r.Stderr.Write(junk)
+		return 3
+	})
+	res, err := testSSH(t, SSHOptions{}).Run(testCtx(t), srv.hostFor("h", knownHostsFor(t, srv)), "x", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(res.Stdout, junk) || !bytes.Equal(res.Stderr, junk) || res.Exit != 3 {
+		t.Fatalf("stdout %q stderr %q exit %d", res.Stdout, res.Stderr, res.Exit)
+	}
+}
+
+func TestSSHTarpitTimesOut(t *testing.T) {
+	srv := newTestServer(t, echoHandler)
+	srv.tarpit.Store(true)
+	h := srv.hostFor("tarpit", knownHostsFor(t, srv))
+	h.SSH.ConnectTimeout = 300 * time.Millisecond
+	_, err := testSSH(t, SSHOptions{}).Run(testCtx(t), h, "x", nil)
+	wantReason(t, err, ReasonTimeout, "connect_timeout", srv.addr())
+}
+
+func TestSSHResetMidOutput(t *testing.T) {
+	srv := newTestServer(t, func(r *execReq) int {
+		r.Stdout.Write(bytes.Repeat([]byte("partial "), 1000))
+		time.Sleep(50 * time.Millisecond)
+		r.Conn.(*net.TCPConn).SetLinger(0)
+		r.Conn.Close()
+		return 0
+	})
+	_, err := testSSH(t, SSHOptions{}).Run(testCtx(t), srv.hostFor("h", knownHostsFor(t, srv)), "x", nil)
+	wantReason(t, err, ReasonConnect, "lost")
+}
+
+func TestSSHAuthRefused(t *testing.T) {
+	srv := newTestServer(t, echoHandler)
+	h := srv.hostFor("h", knownHostsFor(t, srv))
+	h.SSH.Password = inventory.NewSecret("wrong")
+	_, err := testSSH(t, SSHOptions{}).Run(testCtx(t), h, "x", nil)
+	te := wantReason(t, err, ReasonAuth, `"kaudit"`, "password")
+	if strings.Contains(te.Error(), "wrong") {
+		t.Fatalf("the password leaked into %q", te.Error())
+	}
+}
+
+func TestSSHNoCredentials(t *testing.T) {
+	srv := newTestServer(t, echoHandler)
+	h := srv.hostFor("h", knownHostsFor(t, srv))
+	h.SSH.Password = inventory.Secret{}
+	_, err := testSSH(t, SSHOptions{}).Run(testCtx(t), h, "x", nil)
+	wantReason(t, err, ReasonAuth, "no credentials")
+	if srv.conns.Load() != 1 {
+		// credentials are checked after TCP connect, before the handshake
+		t.Logf("connections: %d", srv.conns.Load())
+	}
+}
+
+// writeKey writes an ed25519 private key (encrypted when passphrase is set)
+// and returns its path and public key.
+func writeKey(t *testing.T, dir, passphrase string) (string, ssh.PublicKey) {
+	t.Helper()
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var block *pem.Block
+	if passphrase == "" {
+		block, err = ssh.MarshalPrivateKey(priv, "test")
+	} else {
+		block, err = ssh.MarshalPrivateKeyWithPassphrase(priv, "test", []byte(passphrase))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, fmt.Sprintf("id_%d", time.Now().UnixNano()))
+	if err := os.WriteFile(path, pem.EncodeToMemory(block), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	signer, err := ssh.NewSignerFromKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path, signer.PublicKey()
+}
+
+func TestSSHIdentityFiles(t *testing.T) {
+	dir := t.TempDir()
+	plain, plainPub := writeKey(t, dir, "")
+	enc, encPub := writeKey(t, dir, "correct horse")
+	srv := newTestServer(t, echoHandler, plainPub, encPub)
+	kh := knownHostsFor(t, srv)
+	env := map[string]string{"KEYPASS": "correct horse", "BADPASS": "nope"}
+	getenv := func(k string) string { return env[k] }
+
+	tests := []struct {
+		name    string
+		file    string
+		passEnv string
+		reason  string
+		subs    []string
+	}{
+		{"plain key", plain, "", "", nil},
+		{"encrypted key with passphrase", enc, "KEYPASS", "", nil},
+		{"encrypted key without passphrase env", enc, "", ReasonAuth, []string{enc, "encrypted", "identity_passphrase_env"}},
+		{"encrypted key with empty env", enc, "UNSET", ReasonAuth, []string{"UNSET", "empty"}},
+		{"wrong passphrase", enc, "BADPASS", ReasonAuth, []string{"does not decrypt"}},
+		{"missing explicit file", filepath.Join(dir, "nope"), "", ReasonAuth, []string{"not found"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := srv.hostFor("h", kh)
+			h.SSH.Password = inventory.Secret{}
+			h.SSH.IdentityFiles = []string{tt.file}
+			h.SSH.IdentityPassphraseEnv = tt.passEnv
+			_, err := testSSH(t, SSHOptions{Getenv: getenv}).Run(testCtx(t), h, "x", nil)
+			if tt.reason == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			wantReason(t, err, tt.reason, tt.subs...)
+			if strings.Contains(err.Error(), "correct horse") || strings.Contains(err.Error(), "nope\"") {
+				t.Fatalf("a passphrase leaked: %v", err)
+			}
+		})
+	}
+}
+
+func TestSSHAgent(t *testing.T) {
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	signer, _ := ssh.NewSignerFromKey(priv)
+	srv := newTestServer(t, echoHandler, signer.PublicKey())
+	keyring := agent.NewKeyring()
+	if err := keyring.Add(agent.AddedKey{PrivateKey: priv}); err != nil {
+		t.Fatal(err)
+	}
+	sock := filepath.Join(t.TempDir(), "agent.sock")
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { agent.ServeAgent(keyring, c); c.Close() }()
+		}
+	}()
+	h := srv.hostFor("h", knownHostsFor(t, srv))
+	h.SSH.Password = inventory.Secret{}
+	h.SSH.UseAgent = true
+	tr := testSSH(t, SSHOptions{Getenv: func(k string) string {
+		if k == "SSH_AUTH_SOCK" {
+			return sock
+		}
+		return ""
+	}})
+	if _, err := tr.Run(testCtx(t), h, "x", nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSSHHostKeyChanged(t *testing.T) {
+	srv := newTestServer(t, echoHandler)
+	other := newTestServer(t, echoHandler)
+	// known_hosts records other's key for srv's address.
+	kh := filepath.Join(t.TempDir(), "known_hosts")
+	line := "# comment\n" + strings.Replace(string(mustRead(t, knownHostsFor(t, other))), fmt.Sprint(other.port), fmt.Sprint(srv.port), 1)
+	os.WriteFile(kh, []byte(line), 0o600)
+	for _, policy := range []string{PolicyStrict, PolicyAcceptNew} {
+		t.Run(policy, func(t *testing.T) {
+			h := srv.hostFor("h", kh)
+			h.SSH.HostKeyPolicy = policy
+			_, err := testSSH(t, SSHOptions{}).Run(testCtx(t), h, "x", nil)
+			wantReason(t, err, ReasonHostKey, "CHANGED",
+				ssh.FingerprintSHA256(srv.hostKey.PublicKey()), ssh.FingerprintSHA256(other.hostKey.PublicKey()), kh+":2")
+			if srv.sessions.Load() != 0 {
+				t.Fatal("a session was opened despite the changed key")
+			}
+		})
+	}
+	if got := string(mustRead(t, kh)); got != line {
+		t.Fatalf("known_hosts was modified:\n%s", got)
+	}
+}
+
+func TestSSHUnknownKeyStrict(t *testing.T) {
+	srv := newTestServer(t, echoHandler)
+	kh := filepath.Join(t.TempDir(), "known_hosts") // does not exist
+	_, err := testSSH(t, SSHOptions{}).Run(testCtx(t), srv.hostFor("h", kh), "x", nil)
+	wantReason(t, err, ReasonHostKey, "not known", "ssh-keyscan -p", "accept-new", ssh.FingerprintSHA256(srv.hostKey.PublicKey()))
+	if _, err := os.Stat(kh); !os.IsNotExist(err) {
+		t.Fatal("strict policy created known_hosts")
+	}
+}
+
+func TestSSHAcceptNewRecordsKey(t *testing.T) {
+	srv := newTestServer(t, echoHandler)
+	kh := filepath.Join(t.TempDir(), "sub", "known_hosts")
+	h := srv.hostFor("h", kh)
+	h.SSH.HostKeyPolicy = PolicyAcceptNew
+	if _, err := testSSH(t, SSHOptions{}).Run(testCtx(t), h, "x", nil); err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("[127.0.0.1]:%d %s", srv.port, strings.TrimSpace(string(ssh.MarshalAuthorizedKey(srv.hostKey.PublicKey()))))
+	if got := strings.TrimSpace(string(mustRead(t, kh))); got != want {
+		t.Fatalf("known_hosts = %q, want %q", got, want)
+	}
+	// Now known: strict works with a fresh transport.
+	h.SSH.HostKeyPolicy = PolicyStrict
+	if _, err := testSSH(t, SSHOptions{}).Run(testCtx(t), h, "x", nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestSSHAcceptNewHashed(t *testing.T) {
+	srv := newTestServer(t, echoHandler)
+	home := t.TempDir()
+	cfg := filepath.Join(home, "ssh_config")
+	os.WriteFile(cfg, []byte("Host *\n  HashKnownHosts yes\n"), 0o600)
+	kh := filepath.Join(home, "known_hosts")
+	h := srv.hostFor("h", kh)
+	h.SSH.HostKeyPolicy = PolicyAcceptNew
+	h.SSH.SSHConfig = cfg
+	if _, err := testSSH(t, SSHOptions{Home: home}).Run(testCtx(t), h, "x", nil); err != nil {
+		t.Fatal(err)
+	}
+	data := string(mustRead(t, kh))
+	if !strings.HasPrefix(data, "|1|") || strings.Contains(data, "127.0.0.1") {
+		t.Fatalf("entry not hashed: %q", data)
+	}
+	h.SSH.HostKeyPolicy = PolicyStrict
+	if _, err := testSSH(t, SSHOptions{Home: home}).Run(testCtx(t), h, "x", nil); err != nil {
+		t.Fatalf("hashed entry not honoured: %v", err)
+	}
+}
+
+func TestSSHAcceptNewConcurrent(t *testing.T) {
+	servers := []*testServer{newTestServer(t, echoHandler), newTestServer(t, echoHandler), newTestServer(t, echoHandler), newTestServer(t, echoHandler)}
+	kh := filepath.Join(t.TempDir(), "known_hosts")
+	os.WriteFile(kh, []byte("# no trailing newline"), 0o600)
+	// Two transports: they share only the flock, as two processes would.
+	trs := []*SSH{testSSH(t, SSHOptions{}), testSSH(t, SSHOptions{})}
+	ctx := testCtx(t)
+	var wg sync.WaitGroup
+	errs := make(chan error, 20)
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			srv := servers[i%len(servers)]
+			h := srv.hostFor(fmt.Sprint("h", i), kh)
+			h.SSH.HostKeyPolicy = PolicyAcceptNew
+			_, err := trs[i%2].Run(ctx, h, "x", nil)
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	lines := strings.Split(strings.TrimSpace(string(mustRead(t, kh))), "\n")
+	if len(lines) != 1+len(servers) || lines[0] != "# no trailing newline" {
+		t.Fatalf("known_hosts has %d lines:\n%s", len(lines), strings.Join(lines, "\n"))
+	}
+	for _, srv := range servers {
+		want := fmt.Sprintf("[127.0.0.1]:%d %s", srv.port, strings.TrimSpace(string(ssh.MarshalAuthorizedKey(srv.hostKey.PublicKey()))))
+		n := 0
+		for _, l := range lines {
+			if l == want {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("key of %s recorded %d times", srv.addr(), n)
+		}
+	}
+}
+
+func TestSSHOutputCapped(t *testing.T) {
+	const total = 50 << 20
+	srv := newTestServer(t, func(r *execReq) int {
+		chunk := bytes.Repeat([]byte("x"), 64<<10)
+		for sent := 0; sent < total; sent += len(chunk) {
+			if _, err := r.Stdout.Write(chunk); err != nil {
+				return 1
+			}
+		}
+		return 0
+	})
+	tr := testSSH(t, SSHOptions{})
+	res, err := tr.Run(testCtx(t), srv.hostFor("h", knownHostsFor(t, srv)), "x", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Truncated || len(res.Stdout) != DefaultMaxStdout || res.Exit != -1 {
+		t.Fatalf("truncated=%v len=%d exit=%d", res.Truncated, len(res.Stdout), res.Exit)
+	}
+	// The client stopped reading at the cap: the server could not push the
+	// whole 50 MiB (it is held to the cap plus the channel window).
+	time.Sleep(100 * time.Millisecond)
+	if w := srv.written.Load(); w >= total {
+		t.Fatalf("server wrote all %d bytes: the client drained past the cap", w)
+	}
+}
+
+func TestSSHStderrCapped(t *testing.T) {
+	srv := newTestServer(t, func(r *execReq) int {
+		r.Stderr.Write(bytes.Repeat([]byte("e"), 1<<20))
+		r.Stdout.Write([]byte("ok"))
+		return 0
+	})
+	res, err := testSSH(t, SSHOptions{}).Run(testCtx(t), srv.hostFor("h", knownHostsFor(t, srv)), "x", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Stderr) != DefaultMaxStderr || string(res.Stdout) != "ok" {
+		t.Fatalf("stderr %d bytes, stdout %q", len(res.Stderr), res.Stdout)
+	}
+}
+
+func TestSSHSudo(t *testing.T) {
+	tests := []struct {
+		name    string
+		handler func(r *execReq) int
+	}{
+		{"sudo -n refuses", func(r *execReq) int {
+			fmt.Fprintln(r.Stderr, "sudo: a password is required")
+			return 1
+		}},
+		{"requiretty", func(r *execReq) int {
+			fmt.Fprintln(r.Stderr, "sudo: sorry, you must have a tty to run sudo")
+			return 1
+		}},
+		{"prompt that waits for a password", func(r *execReq) int {
+			fmt.Fprint(r.Stderr, "[sudo] password for kaudit: ")
+			<-r.Done // blocks until the client closes the session
+			return 1
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newTestServer(t, tt.handler)
+			h := srv.hostFor("h", knownHostsFor(t, srv))
+			h.SSH.Timeout = 20 * time.Second
+			_, err := testSSH(t, SSHOptions{}).Run(testCtx(t), h, "sudo -n sh -s", nil)
+			wantReason(t, err, ReasonSudo, "NOPASSWD", "sudo")
+		})
+	}
+}
+
+func TestSSHHostTimeout(t *testing.T) {
+	srv := newTestServer(t, func(r *execReq) int {
+		r.Stdout.Write([]byte("started"))
+		<-r.Done
+		return 0
+	})
+	h := srv.hostFor("h", knownHostsFor(t, srv))
+	h.SSH.Timeout = 300 * time.Millisecond
+	_, err := testSSH(t, SSHOptions{}).Run(testCtx(t), h, "x", nil)
+	wantReason(t, err, ReasonTimeout, "timeout (300ms)", "7 bytes received")
+}
+
+func TestSSHCancelMidRun(t *testing.T) {
+	started := make(chan struct{})
+	srv := newTestServer(t, func(r *execReq) int {
+		close(started)
+		<-r.Done
+		return 0
+	})
+	ctx, cancel := context.WithCancel(testCtx(t))
+	go func() {
+		<-started
+		cancel()
+	}()
+	_, err := testSSH(t, SSHOptions{}).Run(ctx, srv.hostFor("h", knownHostsFor(t, srv)), "x", nil)
+	wantReason(t, err, ReasonTimeout, "interrupted")
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("error does not wrap context.Canceled: %v", err)
+	}
+}
+
+func TestSSHConnectErrors(t *testing.T) {
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	closedPort := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	kh := filepath.Join(t.TempDir(), "known_hosts")
+	tests := []struct {
+		name, address string
+		port          int
+		reason        string
+	}{
+		{"refused", "127.0.0.1", closedPort, ReasonConnect},
+		{"dns", "no-such-host.invalid", 22, ReasonDNS},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := &inventory.Host{Name: "h", Address: tt.address, Port: tt.port, SSH: inventory.SSHSettings{
+				User: "kaudit", Password: inventory.NewSecret("x"), KnownHosts: []string{kh}, SSHConfig: "none", ConnectTimeout: 5 * time.Second}}
+			_, err := testSSH(t, SSHOptions{}).Run(testCtx(t), h, "x", nil)
+			wantReason(t, err, tt.reason, tt.address)
+		})
+	}
+}
+
+func TestSSHRetriesDroppedHandshake(t *testing.T) {
+	for _, rst := range []bool{false, true} {
+		t.Run(fmt.Sprint("rst=", rst), func(t *testing.T) {
+			srv := newTestServer(t, echoHandler)
+			srv.dropRST.Store(rst)
+			srv.dropFirst.Store(1)
+			if _, err := testSSH(t, SSHOptions{}).Run(testCtx(t), srv.hostFor("h", knownHostsFor(t, srv)), "x", nil); err != nil {
+				t.Fatal(err)
+			}
+			if n := srv.conns.Load(); n != 2 {
+				t.Fatalf("connections = %d, want 2 (one dropped, one retry)", n)
+			}
+
+			srv.conns.Store(0)
+			srv.dropFirst.Store(2)
+			_, err := testSSH(t, SSHOptions{}).Run(testCtx(t), srv.hostFor("h", knownHostsFor(t, srv)), "x", nil)
+			wantReason(t, err, ReasonConnect, srv.addr())
+			if n := srv.conns.Load(); n != 2 {
+				t.Fatalf("connections = %d, want 2 (one retry only)", n)
+			}
+		})
+	}
+}
+
+// bastionChain builds: client → outer → inner → targets.
+func TestSSHBastionChainSharesOneConnection(t *testing.T) {
+	outer := newTestServer(t, echoHandler)
+	inner := newTestServer(t, echoHandler)
+	var targets []*testServer
+	var running, maxRunning atomic.Int32
+	for range 6 {
+		targets = append(targets, newTestServer(t, func(r *execReq) int {
+			n := running.Add(1)
+			defer running.Add(-1)
+			for m := maxRunning.Load(); n > m && !maxRunning.CompareAndSwap(m, n); m = maxRunning.Load() {
+			}
+			time.Sleep(30 * time.Millisecond) // overlap the runs
+			return echoHandler(r)
+		}))
+	}
+	kh := knownHostsFor(t, append([]*testServer{outer, inner}, targets...)...)
+	settings := outer.hostFor("x", kh).SSH
+	bastions := map[string]*inventory.Bastion{
+		"outer": {Name: "outer", Address: "127.0.0.1", Port: outer.port, SSH: settings},
+		"inner": {Name: "inner", Address: "127.0.0.1", Port: inner.port, Bastion: "outer", SSH: settings, Concurrency: 2},
+	}
+	tr := testSSH(t, SSHOptions{Bastions: bastions})
+	ctx := testCtx(t)
+	var wg sync.WaitGroup
+	for i, srv := range targets {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			h := srv.hostFor(fmt.Sprint("t", i), kh)
+			h.Bastion = "inner"
+			res, err := tr.Run(ctx, h, "x", []byte("hi"))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if string(res.Stdout) != "hi" {
+				t.Errorf("stdout %q", res.Stdout)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := outer.conns.Load(); n != 1 {
+		t.Errorf("outer bastion: %d TCP connections, want 1", n)
+	}
+	if n := outer.forwards.Load(); n != 1 {
+		t.Errorf("outer bastion: %d forwarded channels, want 1 (to inner)", n)
+	}
+	if n := inner.conns.Load(); n != 1 {
+		t.Errorf("inner bastion: %d connections, want 1", n)
+	}
+	if n := inner.forwards.Load(); n != int32(len(targets)) {
+		t.Errorf("inner bastion: %d forwarded channels, want %d", n, len(targets))
+	}
+	if n := maxRunning.Load(); n > 2 {
+		t.Errorf("%d hosts behind the inner bastion ran at once, its cap is 2", n)
+	}
+	for _, srv := range targets {
+		if c, s, e := srv.conns.Load(), srv.sessions.Load(), srv.execs.Load(); c != 1 || s != 1 || e != 1 {
+			t.Errorf("target: connections/sessions/execs = %d/%d/%d", c, s, e)
+		}
+	}
+	if outer.sessions.Load() != 0 || inner.sessions.Load() != 0 {
+		t.Error("a session was opened on a bastion")
+	}
+}
+
+func TestSSHBastionFailureNamesBastion(t *testing.T) {
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	closedPort := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	target := newTestServer(t, echoHandler)
+	kh := knownHostsFor(t, target)
+	settings := target.hostFor("x", kh).SSH
+	tr := testSSH(t, SSHOptions{Bastions: map[string]*inventory.Bastion{
+		"jump": {Name: "jump", Address: "127.0.0.1", Port: closedPort, SSH: settings},
+	}})
+	for i := range 3 {
+		h := target.hostFor(fmt.Sprint("h", i), kh)
+		h.Bastion = "jump"
+		_, err := tr.Run(testCtx(t), h, "x", nil)
+		te := wantReason(t, err, ReasonConnect, `bastion "jump"`, "refused")
+		if te.Host != h.Name {
+			t.Errorf("error host %q, want %q", te.Host, h.Name)
+		}
+	}
+	h := target.hostFor("h", kh)
+	h.Bastion = "missing"
+	_, err := tr.Run(testCtx(t), h, "x", nil)
+	wantReason(t, err, ReasonConnect, `bastion "missing" is not defined`)
+}
+
+func TestSSHBastionCannotReachTarget(t *testing.T) {
+	jump := newTestServer(t, echoHandler)
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	closedPort := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	kh := knownHostsFor(t, jump)
+	settings := jump.hostFor("x", kh).SSH
+	tr := testSSH(t, SSHOptions{Bastions: map[string]*inventory.Bastion{
+		"jump": {Name: "jump", Address: "127.0.0.1", Port: jump.port, SSH: settings},
+	}})
+	h := &inventory.Host{Name: "h", Address: "127.0.0.1", Port: closedPort, Bastion: "jump", SSH: settings}
+	_, err := tr.Run(testCtx(t), h, "x", nil)
+	wantReason(t, err, ReasonConnect, "bastion could not open a connection", fmt.Sprint(closedPort))
+}
+
+func TestSSHConfigHonoured(t *testing.T) {
+	dir := t.TempDir()
+	key, pub := writeKey(t, dir, "")
+	jump := newTestServer(t, echoHandler, pub)
+	target := newTestServer(t, echoHandler, pub)
+	kh := knownHostsFor(t, jump, target)
+	cfg := filepath.Join(dir, "config")
+	os.WriteFile(cfg, []byte(fmt.Sprintf(`
+Host jumpbox
+  HostName 127.0.0.1
+  Port %d
+  User kaudit
+  IdentityFile %s
+
+Host web-*
+  HostName 127.0.0.1
+  Port %d
+  User kaudit
+  IdentityFile "%s"
+  ProxyJump jumpbox
+`, jump.port, key, target.port, key)), 0o600)
+	h := &inventory.Host{Name: "web-1", Address: "web-1", Port: 22, SSH: inventory.SSHSettings{
+		KnownHosts: []string{kh}, SSHConfig: cfg, Timeout: 20 * time.Second}}
+	res, err := testSSH(t, SSHOptions{}).Run(testCtx(t), h, "x", []byte("via config"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(res.Stdout) != "via config" {
+		t.Fatalf("stdout %q", res.Stdout)
+	}
+	if jump.forwards.Load() != 1 || target.execs.Load() != 1 {
+		t.Fatalf("jump forwards %d, target execs %d", jump.forwards.Load(), target.execs.Load())
+	}
+}
+
+func TestSSHBadConfig(t *testing.T) {
+	srv := newTestServer(t, echoHandler)
+	h := srv.hostFor("h", knownHostsFor(t, srv))
+	h.SSH.SSHConfig = filepath.Join(t.TempDir(), "missing")
+	_, err := testSSH(t, SSHOptions{}).Run(testCtx(t), h, "x", nil)
+	wantReason(t, err, ReasonConnect, "ssh_config", `"none"`)
+}
+
+func TestSSHCloseIdempotentAfterBastionUse(t *testing.T) {
+	jump := newTestServer(t, echoHandler)
+	target := newTestServer(t, echoHandler)
+	kh := knownHostsFor(t, jump, target)
+	settings := jump.hostFor("x", kh).SSH
+	tr := testSSH(t, SSHOptions{Bastions: map[string]*inventory.Bastion{"jump": {Name: "jump", Address: "127.0.0.1", Port: jump.port, SSH: settings}}})
+	h := target.hostFor("h", kh)
+	h.Bastion = "jump"
+	if _, err := tr.Run(testCtx(t), h, "x", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, err := tr.Run(testCtx(t), h, "x", nil)
+	if err == nil {
+		t.Fatal("Run after Close succeeded")
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
