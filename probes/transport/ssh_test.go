@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/kaudit/kaudit/inventory"
+	"github.com/kaudit/kaudit/probes/transport/sshtest"
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
 )
@@ -41,6 +42,21 @@ func wantReason(t *testing.T, err error, reason string, subs ...string) *Error {
 	return te
 }
 
+// testSSH is an SSH transport isolated from this machine's ~/.ssh and agent.
+func testSSH(t *testing.T, opts SSHOptions) *SSH {
+	t.Helper()
+	if opts.Home == "" {
+		opts.Home = t.TempDir()
+	}
+	opts.LocalUser = "nobody"
+	if opts.Getenv == nil {
+		opts.Getenv = func(string) string { return "" }
+	}
+	s := NewSSH(opts)
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
 // testCtx bounds a test that must not hang.
 func testCtx(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -49,9 +65,9 @@ func testCtx(t *testing.T) context.Context {
 }
 
 func TestSSHRunOneSessionOneExec(t *testing.T) {
-	srv := newTestServer(t, echoHandler)
+	srv := sshtest.New(t, sshtest.Echo)
 	tr := testSSH(t, SSHOptions{})
-	h := srv.hostFor("web1", knownHostsFor(t, srv))
+	h := srv.Host("web1", sshtest.KnownHosts(t, srv))
 	stdin := []byte("#!/bin/sh\necho hello\n")
 	res, err := tr.Run(testCtx(t), h, "sh -s", stdin)
 	if err != nil {
@@ -60,19 +76,19 @@ func TestSSHRunOneSessionOneExec(t *testing.T) {
 	if !bytes.Equal(res.Stdout, stdin) || string(res.Stderr) != "sh -s" || res.Exit != 0 || res.Truncated {
 		t.Fatalf("result = %+v", res)
 	}
-	if c, s, e := srv.conns.Load(), srv.sessions.Load(), srv.execs.Load(); c != 1 || s != 1 || e != 1 {
+	if c, s, e := srv.Conns.Load(), srv.Sessions.Load(), srv.Execs.Load(); c != 1 || s != 1 || e != 1 {
 		t.Fatalf("connections/sessions/execs = %d/%d/%d, want 1/1/1", c, s, e)
 	}
 }
 
 func TestSSHExitStatusAndJunkBytes(t *testing.T) {
 	junk := []byte("\x1b[31mred\x1b[0m \xff\xfe\x00 caf\xc3\xa9 \xe2\x28\xa1\r\n\x07")
-	srv := newTestServer(t, func(r *execReq) int {
+	srv := sshtest.New(t, func(r *sshtest.Exec) int {
 		r.Stdout.Write(junk)
 		r.Stderr.Write(junk)
 		return 3
 	})
-	res, err := testSSH(t, SSHOptions{}).Run(testCtx(t), srv.hostFor("h", knownHostsFor(t, srv)), "x", nil)
+	res, err := testSSH(t, SSHOptions{}).Run(testCtx(t), srv.Host("h", sshtest.KnownHosts(t, srv)), "x", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,29 +98,29 @@ func TestSSHExitStatusAndJunkBytes(t *testing.T) {
 }
 
 func TestSSHTarpitTimesOut(t *testing.T) {
-	srv := newTestServer(t, echoHandler)
-	srv.tarpit.Store(true)
-	h := srv.hostFor("tarpit", knownHostsFor(t, srv))
+	srv := sshtest.New(t, sshtest.Echo)
+	srv.Tarpit.Store(true)
+	h := srv.Host("tarpit", sshtest.KnownHosts(t, srv))
 	h.SSH.ConnectTimeout = 300 * time.Millisecond
 	_, err := testSSH(t, SSHOptions{}).Run(testCtx(t), h, "x", nil)
-	wantReason(t, err, ReasonTimeout, "connect_timeout", srv.addr())
+	wantReason(t, err, ReasonTimeout, "connect_timeout", srv.Addr())
 }
 
 func TestSSHResetMidOutput(t *testing.T) {
-	srv := newTestServer(t, func(r *execReq) int {
+	srv := sshtest.New(t, func(r *sshtest.Exec) int {
 		r.Stdout.Write(bytes.Repeat([]byte("partial "), 1000))
 		time.Sleep(50 * time.Millisecond)
 		r.Conn.(*net.TCPConn).SetLinger(0)
 		r.Conn.Close()
 		return 0
 	})
-	_, err := testSSH(t, SSHOptions{}).Run(testCtx(t), srv.hostFor("h", knownHostsFor(t, srv)), "x", nil)
+	_, err := testSSH(t, SSHOptions{}).Run(testCtx(t), srv.Host("h", sshtest.KnownHosts(t, srv)), "x", nil)
 	wantReason(t, err, ReasonConnect, "lost")
 }
 
 func TestSSHAuthRefused(t *testing.T) {
-	srv := newTestServer(t, echoHandler)
-	h := srv.hostFor("h", knownHostsFor(t, srv))
+	srv := sshtest.New(t, sshtest.Echo)
+	h := srv.Host("h", sshtest.KnownHosts(t, srv))
 	h.SSH.Password = inventory.NewSecret("wrong")
 	_, err := testSSH(t, SSHOptions{}).Run(testCtx(t), h, "x", nil)
 	te := wantReason(t, err, ReasonAuth, `"kaudit"`, "password")
@@ -114,14 +130,14 @@ func TestSSHAuthRefused(t *testing.T) {
 }
 
 func TestSSHNoCredentials(t *testing.T) {
-	srv := newTestServer(t, echoHandler)
-	h := srv.hostFor("h", knownHostsFor(t, srv))
+	srv := sshtest.New(t, sshtest.Echo)
+	h := srv.Host("h", sshtest.KnownHosts(t, srv))
 	h.SSH.Password = inventory.Secret{}
 	_, err := testSSH(t, SSHOptions{}).Run(testCtx(t), h, "x", nil)
 	wantReason(t, err, ReasonAuth, "no credentials")
-	if srv.conns.Load() != 1 {
+	if srv.Conns.Load() != 1 {
 		// credentials are checked after TCP connect, before the handshake
-		t.Logf("connections: %d", srv.conns.Load())
+		t.Logf("connections: %d", srv.Conns.Load())
 	}
 }
 
@@ -157,8 +173,8 @@ func TestSSHIdentityFiles(t *testing.T) {
 	dir := t.TempDir()
 	plain, plainPub := writeKey(t, dir, "")
 	enc, encPub := writeKey(t, dir, "correct horse")
-	srv := newTestServer(t, echoHandler, plainPub, encPub)
-	kh := knownHostsFor(t, srv)
+	srv := sshtest.New(t, sshtest.Echo, plainPub, encPub)
+	kh := sshtest.KnownHosts(t, srv)
 	env := map[string]string{"KEYPASS": "correct horse", "BADPASS": "nope"}
 	getenv := func(k string) string { return env[k] }
 
@@ -178,7 +194,7 @@ func TestSSHIdentityFiles(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := srv.hostFor("h", kh)
+			h := srv.Host("h", kh)
 			h.SSH.Password = inventory.Secret{}
 			h.SSH.IdentityFiles = []string{tt.file}
 			h.SSH.IdentityPassphraseEnv = tt.passEnv
@@ -200,7 +216,7 @@ func TestSSHIdentityFiles(t *testing.T) {
 func TestSSHAgent(t *testing.T) {
 	_, priv, _ := ed25519.GenerateKey(rand.Reader)
 	signer, _ := ssh.NewSignerFromKey(priv)
-	srv := newTestServer(t, echoHandler, signer.PublicKey())
+	srv := sshtest.New(t, sshtest.Echo, signer.PublicKey())
 	keyring := agent.NewKeyring()
 	if err := keyring.Add(agent.AddedKey{PrivateKey: priv}); err != nil {
 		t.Fatal(err)
@@ -220,7 +236,7 @@ func TestSSHAgent(t *testing.T) {
 			go func() { agent.ServeAgent(keyring, c); c.Close() }()
 		}
 	}()
-	h := srv.hostFor("h", knownHostsFor(t, srv))
+	h := srv.Host("h", sshtest.KnownHosts(t, srv))
 	h.SSH.Password = inventory.Secret{}
 	h.SSH.UseAgent = true
 	tr := testSSH(t, SSHOptions{Getenv: func(k string) string {
@@ -235,20 +251,20 @@ func TestSSHAgent(t *testing.T) {
 }
 
 func TestSSHHostKeyChanged(t *testing.T) {
-	srv := newTestServer(t, echoHandler)
-	other := newTestServer(t, echoHandler)
+	srv := sshtest.New(t, sshtest.Echo)
+	other := sshtest.New(t, sshtest.Echo)
 	// known_hosts records other's key for srv's address.
 	kh := filepath.Join(t.TempDir(), "known_hosts")
-	line := "# comment\n" + strings.Replace(string(mustRead(t, knownHostsFor(t, other))), fmt.Sprint(other.port), fmt.Sprint(srv.port), 1)
+	line := "# comment\n" + strings.Replace(string(mustRead(t, sshtest.KnownHosts(t, other))), fmt.Sprint(other.Port), fmt.Sprint(srv.Port), 1)
 	os.WriteFile(kh, []byte(line), 0o600)
 	for _, policy := range []string{PolicyStrict, PolicyAcceptNew} {
 		t.Run(policy, func(t *testing.T) {
-			h := srv.hostFor("h", kh)
+			h := srv.Host("h", kh)
 			h.SSH.HostKeyPolicy = policy
 			_, err := testSSH(t, SSHOptions{}).Run(testCtx(t), h, "x", nil)
 			wantReason(t, err, ReasonHostKey, "CHANGED",
-				ssh.FingerprintSHA256(srv.hostKey.PublicKey()), ssh.FingerprintSHA256(other.hostKey.PublicKey()), kh+":2")
-			if srv.sessions.Load() != 0 {
+				ssh.FingerprintSHA256(srv.HostKey.PublicKey()), ssh.FingerprintSHA256(other.HostKey.PublicKey()), kh+":2")
+			if srv.Sessions.Load() != 0 {
 				t.Fatal("a session was opened despite the changed key")
 			}
 		})
@@ -259,24 +275,24 @@ func TestSSHHostKeyChanged(t *testing.T) {
 }
 
 func TestSSHUnknownKeyStrict(t *testing.T) {
-	srv := newTestServer(t, echoHandler)
+	srv := sshtest.New(t, sshtest.Echo)
 	kh := filepath.Join(t.TempDir(), "known_hosts") // does not exist
-	_, err := testSSH(t, SSHOptions{}).Run(testCtx(t), srv.hostFor("h", kh), "x", nil)
-	wantReason(t, err, ReasonHostKey, "not known", "ssh-keyscan -p", "accept-new", ssh.FingerprintSHA256(srv.hostKey.PublicKey()))
+	_, err := testSSH(t, SSHOptions{}).Run(testCtx(t), srv.Host("h", kh), "x", nil)
+	wantReason(t, err, ReasonHostKey, "not known", "ssh-keyscan -p", "accept-new", ssh.FingerprintSHA256(srv.HostKey.PublicKey()))
 	if _, err := os.Stat(kh); !os.IsNotExist(err) {
 		t.Fatal("strict policy created known_hosts")
 	}
 }
 
 func TestSSHAcceptNewRecordsKey(t *testing.T) {
-	srv := newTestServer(t, echoHandler)
+	srv := sshtest.New(t, sshtest.Echo)
 	kh := filepath.Join(t.TempDir(), "sub", "known_hosts")
-	h := srv.hostFor("h", kh)
+	h := srv.Host("h", kh)
 	h.SSH.HostKeyPolicy = PolicyAcceptNew
 	if _, err := testSSH(t, SSHOptions{}).Run(testCtx(t), h, "x", nil); err != nil {
 		t.Fatal(err)
 	}
-	want := fmt.Sprintf("[127.0.0.1]:%d %s", srv.port, strings.TrimSpace(string(ssh.MarshalAuthorizedKey(srv.hostKey.PublicKey()))))
+	want := fmt.Sprintf("[127.0.0.1]:%d %s", srv.Port, strings.TrimSpace(string(ssh.MarshalAuthorizedKey(srv.HostKey.PublicKey()))))
 	if got := strings.TrimSpace(string(mustRead(t, kh))); got != want {
 		t.Fatalf("known_hosts = %q, want %q", got, want)
 	}
@@ -288,12 +304,12 @@ func TestSSHAcceptNewRecordsKey(t *testing.T) {
 }
 
 func TestSSHAcceptNewHashed(t *testing.T) {
-	srv := newTestServer(t, echoHandler)
+	srv := sshtest.New(t, sshtest.Echo)
 	home := t.TempDir()
 	cfg := filepath.Join(home, "ssh_config")
 	os.WriteFile(cfg, []byte("Host *\n  HashKnownHosts yes\n"), 0o600)
 	kh := filepath.Join(home, "known_hosts")
-	h := srv.hostFor("h", kh)
+	h := srv.Host("h", kh)
 	h.SSH.HostKeyPolicy = PolicyAcceptNew
 	h.SSH.SSHConfig = cfg
 	if _, err := testSSH(t, SSHOptions{Home: home}).Run(testCtx(t), h, "x", nil); err != nil {
@@ -310,7 +326,7 @@ func TestSSHAcceptNewHashed(t *testing.T) {
 }
 
 func TestSSHAcceptNewConcurrent(t *testing.T) {
-	servers := []*testServer{newTestServer(t, echoHandler), newTestServer(t, echoHandler), newTestServer(t, echoHandler), newTestServer(t, echoHandler)}
+	servers := []*sshtest.Server{sshtest.New(t, sshtest.Echo), sshtest.New(t, sshtest.Echo), sshtest.New(t, sshtest.Echo), sshtest.New(t, sshtest.Echo)}
 	kh := filepath.Join(t.TempDir(), "known_hosts")
 	os.WriteFile(kh, []byte("# no trailing newline"), 0o600)
 	// Two transports: they share only the flock, as two processes would.
@@ -323,7 +339,7 @@ func TestSSHAcceptNewConcurrent(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			srv := servers[i%len(servers)]
-			h := srv.hostFor(fmt.Sprint("h", i), kh)
+			h := srv.Host(fmt.Sprint("h", i), kh)
 			h.SSH.HostKeyPolicy = PolicyAcceptNew
 			_, err := trs[i%2].Run(ctx, h, "x", nil)
 			errs <- err
@@ -341,7 +357,7 @@ func TestSSHAcceptNewConcurrent(t *testing.T) {
 		t.Fatalf("known_hosts has %d lines:\n%s", len(lines), strings.Join(lines, "\n"))
 	}
 	for _, srv := range servers {
-		want := fmt.Sprintf("[127.0.0.1]:%d %s", srv.port, strings.TrimSpace(string(ssh.MarshalAuthorizedKey(srv.hostKey.PublicKey()))))
+		want := fmt.Sprintf("[127.0.0.1]:%d %s", srv.Port, strings.TrimSpace(string(ssh.MarshalAuthorizedKey(srv.HostKey.PublicKey()))))
 		n := 0
 		for _, l := range lines {
 			if l == want {
@@ -349,14 +365,14 @@ func TestSSHAcceptNewConcurrent(t *testing.T) {
 			}
 		}
 		if n != 1 {
-			t.Errorf("key of %s recorded %d times", srv.addr(), n)
+			t.Errorf("key of %s recorded %d times", srv.Addr(), n)
 		}
 	}
 }
 
 func TestSSHOutputCapped(t *testing.T) {
 	const total = 50 << 20
-	srv := newTestServer(t, func(r *execReq) int {
+	srv := sshtest.New(t, func(r *sshtest.Exec) int {
 		chunk := bytes.Repeat([]byte("x"), 64<<10)
 		for sent := 0; sent < total; sent += len(chunk) {
 			if _, err := r.Stdout.Write(chunk); err != nil {
@@ -366,7 +382,7 @@ func TestSSHOutputCapped(t *testing.T) {
 		return 0
 	})
 	tr := testSSH(t, SSHOptions{})
-	res, err := tr.Run(testCtx(t), srv.hostFor("h", knownHostsFor(t, srv)), "x", nil)
+	res, err := tr.Run(testCtx(t), srv.Host("h", sshtest.KnownHosts(t, srv)), "x", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -376,18 +392,18 @@ func TestSSHOutputCapped(t *testing.T) {
 	// The client stopped reading at the cap: the server could not push the
 	// whole 50 MiB (it is held to the cap plus the channel window).
 	time.Sleep(100 * time.Millisecond)
-	if w := srv.written.Load(); w >= total {
+	if w := srv.Written.Load(); w >= total {
 		t.Fatalf("server wrote all %d bytes: the client drained past the cap", w)
 	}
 }
 
 func TestSSHStderrCapped(t *testing.T) {
-	srv := newTestServer(t, func(r *execReq) int {
+	srv := sshtest.New(t, func(r *sshtest.Exec) int {
 		r.Stderr.Write(bytes.Repeat([]byte("e"), 1<<20))
 		r.Stdout.Write([]byte("ok"))
 		return 0
 	})
-	res, err := testSSH(t, SSHOptions{}).Run(testCtx(t), srv.hostFor("h", knownHostsFor(t, srv)), "x", nil)
+	res, err := testSSH(t, SSHOptions{}).Run(testCtx(t), srv.Host("h", sshtest.KnownHosts(t, srv)), "x", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -399,17 +415,17 @@ func TestSSHStderrCapped(t *testing.T) {
 func TestSSHSudo(t *testing.T) {
 	tests := []struct {
 		name    string
-		handler func(r *execReq) int
+		handler func(r *sshtest.Exec) int
 	}{
-		{"sudo -n refuses", func(r *execReq) int {
+		{"sudo -n refuses", func(r *sshtest.Exec) int {
 			fmt.Fprintln(r.Stderr, "sudo: a password is required")
 			return 1
 		}},
-		{"requiretty", func(r *execReq) int {
+		{"requiretty", func(r *sshtest.Exec) int {
 			fmt.Fprintln(r.Stderr, "sudo: sorry, you must have a tty to run sudo")
 			return 1
 		}},
-		{"prompt that waits for a password", func(r *execReq) int {
+		{"prompt that waits for a password", func(r *sshtest.Exec) int {
 			fmt.Fprint(r.Stderr, "[sudo] password for kaudit: ")
 			<-r.Done // blocks until the client closes the session
 			return 1
@@ -417,8 +433,8 @@ func TestSSHSudo(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := newTestServer(t, tt.handler)
-			h := srv.hostFor("h", knownHostsFor(t, srv))
+			srv := sshtest.New(t, tt.handler)
+			h := srv.Host("h", sshtest.KnownHosts(t, srv))
 			h.SSH.Timeout = 20 * time.Second
 			_, err := testSSH(t, SSHOptions{}).Run(testCtx(t), h, "sudo -n sh -s", nil)
 			wantReason(t, err, ReasonSudo, "NOPASSWD", "sudo")
@@ -427,12 +443,12 @@ func TestSSHSudo(t *testing.T) {
 }
 
 func TestSSHHostTimeout(t *testing.T) {
-	srv := newTestServer(t, func(r *execReq) int {
+	srv := sshtest.New(t, func(r *sshtest.Exec) int {
 		r.Stdout.Write([]byte("started"))
 		<-r.Done
 		return 0
 	})
-	h := srv.hostFor("h", knownHostsFor(t, srv))
+	h := srv.Host("h", sshtest.KnownHosts(t, srv))
 	h.SSH.Timeout = 300 * time.Millisecond
 	_, err := testSSH(t, SSHOptions{}).Run(testCtx(t), h, "x", nil)
 	wantReason(t, err, ReasonTimeout, "timeout (300ms)", "7 bytes received")
@@ -440,7 +456,7 @@ func TestSSHHostTimeout(t *testing.T) {
 
 func TestSSHCancelMidRun(t *testing.T) {
 	started := make(chan struct{})
-	srv := newTestServer(t, func(r *execReq) int {
+	srv := sshtest.New(t, func(r *sshtest.Exec) int {
 		close(started)
 		<-r.Done
 		return 0
@@ -450,7 +466,7 @@ func TestSSHCancelMidRun(t *testing.T) {
 		<-started
 		cancel()
 	}()
-	_, err := testSSH(t, SSHOptions{}).Run(ctx, srv.hostFor("h", knownHostsFor(t, srv)), "x", nil)
+	_, err := testSSH(t, SSHOptions{}).Run(ctx, srv.Host("h", sshtest.KnownHosts(t, srv)), "x", nil)
 	wantReason(t, err, ReasonTimeout, "interrupted")
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("error does not wrap context.Canceled: %v", err)
@@ -483,21 +499,21 @@ func TestSSHConnectErrors(t *testing.T) {
 func TestSSHRetriesDroppedHandshake(t *testing.T) {
 	for _, rst := range []bool{false, true} {
 		t.Run(fmt.Sprint("rst=", rst), func(t *testing.T) {
-			srv := newTestServer(t, echoHandler)
-			srv.dropRST.Store(rst)
-			srv.dropFirst.Store(1)
-			if _, err := testSSH(t, SSHOptions{}).Run(testCtx(t), srv.hostFor("h", knownHostsFor(t, srv)), "x", nil); err != nil {
+			srv := sshtest.New(t, sshtest.Echo)
+			srv.DropRST.Store(rst)
+			srv.DropFirst.Store(1)
+			if _, err := testSSH(t, SSHOptions{}).Run(testCtx(t), srv.Host("h", sshtest.KnownHosts(t, srv)), "x", nil); err != nil {
 				t.Fatal(err)
 			}
-			if n := srv.conns.Load(); n != 2 {
+			if n := srv.Conns.Load(); n != 2 {
 				t.Fatalf("connections = %d, want 2 (one dropped, one retry)", n)
 			}
 
-			srv.conns.Store(0)
-			srv.dropFirst.Store(2)
-			_, err := testSSH(t, SSHOptions{}).Run(testCtx(t), srv.hostFor("h", knownHostsFor(t, srv)), "x", nil)
-			wantReason(t, err, ReasonConnect, srv.addr())
-			if n := srv.conns.Load(); n != 2 {
+			srv.Conns.Store(0)
+			srv.DropFirst.Store(2)
+			_, err := testSSH(t, SSHOptions{}).Run(testCtx(t), srv.Host("h", sshtest.KnownHosts(t, srv)), "x", nil)
+			wantReason(t, err, ReasonConnect, srv.Addr())
+			if n := srv.Conns.Load(); n != 2 {
 				t.Fatalf("connections = %d, want 2 (one retry only)", n)
 			}
 		})
@@ -506,25 +522,25 @@ func TestSSHRetriesDroppedHandshake(t *testing.T) {
 
 // bastionChain builds: client → outer → inner → targets.
 func TestSSHBastionChainSharesOneConnection(t *testing.T) {
-	outer := newTestServer(t, echoHandler)
-	inner := newTestServer(t, echoHandler)
-	var targets []*testServer
+	outer := sshtest.New(t, sshtest.Echo)
+	inner := sshtest.New(t, sshtest.Echo)
+	var targets []*sshtest.Server
 	var running, maxRunning atomic.Int32
 	for range 6 {
-		targets = append(targets, newTestServer(t, func(r *execReq) int {
+		targets = append(targets, sshtest.New(t, func(r *sshtest.Exec) int {
 			n := running.Add(1)
 			defer running.Add(-1)
 			for m := maxRunning.Load(); n > m && !maxRunning.CompareAndSwap(m, n); m = maxRunning.Load() {
 			}
 			time.Sleep(30 * time.Millisecond) // overlap the runs
-			return echoHandler(r)
+			return sshtest.Echo(r)
 		}))
 	}
-	kh := knownHostsFor(t, append([]*testServer{outer, inner}, targets...)...)
-	settings := outer.hostFor("x", kh).SSH
+	kh := sshtest.KnownHosts(t, append([]*sshtest.Server{outer, inner}, targets...)...)
+	settings := outer.Host("x", kh).SSH
 	bastions := map[string]*inventory.Bastion{
-		"outer": {Name: "outer", Address: "127.0.0.1", Port: outer.port, SSH: settings},
-		"inner": {Name: "inner", Address: "127.0.0.1", Port: inner.port, Bastion: "outer", SSH: settings, Concurrency: 2},
+		"outer": {Name: "outer", Address: "127.0.0.1", Port: outer.Port, SSH: settings},
+		"inner": {Name: "inner", Address: "127.0.0.1", Port: inner.Port, Bastion: "outer", SSH: settings, Concurrency: 2},
 	}
 	tr := testSSH(t, SSHOptions{Bastions: bastions})
 	ctx := testCtx(t)
@@ -533,7 +549,7 @@ func TestSSHBastionChainSharesOneConnection(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			h := srv.hostFor(fmt.Sprint("t", i), kh)
+			h := srv.Host(fmt.Sprint("t", i), kh)
 			h.Bastion = "inner"
 			res, err := tr.Run(ctx, h, "x", []byte("hi"))
 			if err != nil {
@@ -546,27 +562,27 @@ func TestSSHBastionChainSharesOneConnection(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if n := outer.conns.Load(); n != 1 {
+	if n := outer.Conns.Load(); n != 1 {
 		t.Errorf("outer bastion: %d TCP connections, want 1", n)
 	}
-	if n := outer.forwards.Load(); n != 1 {
+	if n := outer.Forwards.Load(); n != 1 {
 		t.Errorf("outer bastion: %d forwarded channels, want 1 (to inner)", n)
 	}
-	if n := inner.conns.Load(); n != 1 {
+	if n := inner.Conns.Load(); n != 1 {
 		t.Errorf("inner bastion: %d connections, want 1", n)
 	}
-	if n := inner.forwards.Load(); n != int32(len(targets)) {
+	if n := inner.Forwards.Load(); n != int32(len(targets)) {
 		t.Errorf("inner bastion: %d forwarded channels, want %d", n, len(targets))
 	}
 	if n := maxRunning.Load(); n > 2 {
 		t.Errorf("%d hosts behind the inner bastion ran at once, its cap is 2", n)
 	}
 	for _, srv := range targets {
-		if c, s, e := srv.conns.Load(), srv.sessions.Load(), srv.execs.Load(); c != 1 || s != 1 || e != 1 {
+		if c, s, e := srv.Conns.Load(), srv.Sessions.Load(), srv.Execs.Load(); c != 1 || s != 1 || e != 1 {
 			t.Errorf("target: connections/sessions/execs = %d/%d/%d", c, s, e)
 		}
 	}
-	if outer.sessions.Load() != 0 || inner.sessions.Load() != 0 {
+	if outer.Sessions.Load() != 0 || inner.Sessions.Load() != 0 {
 		t.Error("a session was opened on a bastion")
 	}
 }
@@ -575,14 +591,14 @@ func TestSSHBastionFailureNamesBastion(t *testing.T) {
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	closedPort := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
-	target := newTestServer(t, echoHandler)
-	kh := knownHostsFor(t, target)
-	settings := target.hostFor("x", kh).SSH
+	target := sshtest.New(t, sshtest.Echo)
+	kh := sshtest.KnownHosts(t, target)
+	settings := target.Host("x", kh).SSH
 	tr := testSSH(t, SSHOptions{Bastions: map[string]*inventory.Bastion{
 		"jump": {Name: "jump", Address: "127.0.0.1", Port: closedPort, SSH: settings},
 	}})
 	for i := range 3 {
-		h := target.hostFor(fmt.Sprint("h", i), kh)
+		h := target.Host(fmt.Sprint("h", i), kh)
 		h.Bastion = "jump"
 		_, err := tr.Run(testCtx(t), h, "x", nil)
 		te := wantReason(t, err, ReasonConnect, `bastion "jump"`, "refused")
@@ -590,21 +606,21 @@ func TestSSHBastionFailureNamesBastion(t *testing.T) {
 			t.Errorf("error host %q, want %q", te.Host, h.Name)
 		}
 	}
-	h := target.hostFor("h", kh)
+	h := target.Host("h", kh)
 	h.Bastion = "missing"
 	_, err := tr.Run(testCtx(t), h, "x", nil)
 	wantReason(t, err, ReasonConnect, `bastion "missing" is not defined`)
 }
 
 func TestSSHBastionCannotReachTarget(t *testing.T) {
-	jump := newTestServer(t, echoHandler)
+	jump := sshtest.New(t, sshtest.Echo)
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	closedPort := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
-	kh := knownHostsFor(t, jump)
-	settings := jump.hostFor("x", kh).SSH
+	kh := sshtest.KnownHosts(t, jump)
+	settings := jump.Host("x", kh).SSH
 	tr := testSSH(t, SSHOptions{Bastions: map[string]*inventory.Bastion{
-		"jump": {Name: "jump", Address: "127.0.0.1", Port: jump.port, SSH: settings},
+		"jump": {Name: "jump", Address: "127.0.0.1", Port: jump.Port, SSH: settings},
 	}})
 	h := &inventory.Host{Name: "h", Address: "127.0.0.1", Port: closedPort, Bastion: "jump", SSH: settings}
 	_, err := tr.Run(testCtx(t), h, "x", nil)
@@ -614,9 +630,9 @@ func TestSSHBastionCannotReachTarget(t *testing.T) {
 func TestSSHConfigHonoured(t *testing.T) {
 	dir := t.TempDir()
 	key, pub := writeKey(t, dir, "")
-	jump := newTestServer(t, echoHandler, pub)
-	target := newTestServer(t, echoHandler, pub)
-	kh := knownHostsFor(t, jump, target)
+	jump := sshtest.New(t, sshtest.Echo, pub)
+	target := sshtest.New(t, sshtest.Echo, pub)
+	kh := sshtest.KnownHosts(t, jump, target)
 	cfg := filepath.Join(dir, "config")
 	os.WriteFile(cfg, []byte(fmt.Sprintf(`
 Host jumpbox
@@ -631,7 +647,7 @@ Host web-*
   User kaudit
   IdentityFile "%s"
   ProxyJump jumpbox
-`, jump.port, key, target.port, key)), 0o600)
+`, jump.Port, key, target.Port, key)), 0o600)
 	h := &inventory.Host{Name: "web-1", Address: "web-1", Port: 22, SSH: inventory.SSHSettings{
 		KnownHosts: []string{kh}, SSHConfig: cfg, Timeout: 20 * time.Second}}
 	res, err := testSSH(t, SSHOptions{}).Run(testCtx(t), h, "x", []byte("via config"))
@@ -641,26 +657,26 @@ Host web-*
 	if string(res.Stdout) != "via config" {
 		t.Fatalf("stdout %q", res.Stdout)
 	}
-	if jump.forwards.Load() != 1 || target.execs.Load() != 1 {
-		t.Fatalf("jump forwards %d, target execs %d", jump.forwards.Load(), target.execs.Load())
+	if jump.Forwards.Load() != 1 || target.Execs.Load() != 1 {
+		t.Fatalf("jump forwards %d, target execs %d", jump.Forwards.Load(), target.Execs.Load())
 	}
 }
 
 func TestSSHBadConfig(t *testing.T) {
-	srv := newTestServer(t, echoHandler)
-	h := srv.hostFor("h", knownHostsFor(t, srv))
+	srv := sshtest.New(t, sshtest.Echo)
+	h := srv.Host("h", sshtest.KnownHosts(t, srv))
 	h.SSH.SSHConfig = filepath.Join(t.TempDir(), "missing")
 	_, err := testSSH(t, SSHOptions{}).Run(testCtx(t), h, "x", nil)
 	wantReason(t, err, ReasonConnect, "ssh_config", `"none"`)
 }
 
 func TestSSHCloseIdempotentAfterBastionUse(t *testing.T) {
-	jump := newTestServer(t, echoHandler)
-	target := newTestServer(t, echoHandler)
-	kh := knownHostsFor(t, jump, target)
-	settings := jump.hostFor("x", kh).SSH
-	tr := testSSH(t, SSHOptions{Bastions: map[string]*inventory.Bastion{"jump": {Name: "jump", Address: "127.0.0.1", Port: jump.port, SSH: settings}}})
-	h := target.hostFor("h", kh)
+	jump := sshtest.New(t, sshtest.Echo)
+	target := sshtest.New(t, sshtest.Echo)
+	kh := sshtest.KnownHosts(t, jump, target)
+	settings := jump.Host("x", kh).SSH
+	tr := testSSH(t, SSHOptions{Bastions: map[string]*inventory.Bastion{"jump": {Name: "jump", Address: "127.0.0.1", Port: jump.Port, SSH: settings}}})
+	h := target.Host("h", kh)
 	h.Bastion = "jump"
 	if _, err := tr.Run(testCtx(t), h, "x", nil); err != nil {
 		t.Fatal(err)

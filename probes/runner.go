@@ -1,0 +1,212 @@
+// Package probes reaches every host of an inventory in parallel, runs the
+// embedded collector script on each (over SSH or locally) and turns its
+// output into kaudit.facts/v1 documents.
+package probes
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kaudit/kaudit/inventory"
+	"github.com/kaudit/kaudit/probes/collector"
+	"github.com/kaudit/kaudit/probes/facts"
+	"github.com/kaudit/kaudit/probes/parse"
+	"github.com/kaudit/kaudit/probes/transport"
+)
+
+// DefaultConcurrency is the global cap on hosts in flight (kaudit -j).
+const DefaultConcurrency = 64
+
+// stderrExcerpt caps the stderr quoted in a collector failure.
+const stderrExcerpt = 400
+
+// Options configure Collect.
+type Options struct {
+	// Concurrency caps hosts in flight at once; default DefaultConcurrency.
+	Concurrency int
+	// Transport runs the collector on every host. Nil: SSH for ssh hosts
+	// (with the inventory's bastions) and the local transport for local
+	// ones, both built with HostCap and closed when Collect returns.
+	Transport transport.Runner
+	// HostCap caps the collector output kept per host (bytes); default
+	// transport.DefaultMaxStdout. Beyond it the output is cut and the facts
+	// marked truncated.
+	HostCap int64
+	// Progress, when set, is called once per host as it finishes (and for
+	// hosts never started after cancellation), from one goroutine at a time.
+	Progress func(done, total int, o *Outcome)
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+}
+
+// Outcome is the result for one host: Facts when the host was reached,
+// otherwise Reason (a transport.Reason* value) and Err.
+type Outcome struct {
+	Host     *inventory.Host
+	Facts    *facts.Facts
+	Reason   string
+	Err      error
+	Duration time.Duration
+}
+
+// Collect reaches every host in parallel and returns the outcomes in input
+// order. Concurrency is capped globally (opts.Concurrency), per group
+// (inventory Group.Concurrency, else the host's Concurrency) and per first
+// bastion (Bastion.Concurrency, default 8); a host waiting on a group or
+// bastion cap does not hold a global slot. Cancelling ctx stops new
+// connections and closes open ones: hosts already done keep their facts, the
+// rest are unreachable with reason timeout and an error saying the run was
+// interrupted.
+func Collect(ctx context.Context, hosts []*inventory.Host, inv *inventory.Inventory, opts Options) []*Outcome {
+	opts.Concurrency = max(opts.Concurrency, 0)
+	if opts.Concurrency == 0 {
+		opts.Concurrency = DefaultConcurrency
+	}
+	if opts.HostCap <= 0 {
+		opts.HostCap = transport.DefaultMaxStdout
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	tr := opts.Transport
+	if tr == nil {
+		var bastions map[string]*inventory.Bastion
+		if inv != nil {
+			bastions = inv.Bastions
+		}
+		ssh := transport.NewSSH(transport.SSHOptions{Bastions: bastions, MaxStdout: opts.HostCap})
+		defer ssh.Close()
+		tr = byTransport{ssh: ssh, local: transport.NewLocal(transport.LocalOptions{MaxStdout: opts.HostCap})}
+	}
+
+	outcomes := make([]*Outcome, len(hosts))
+	s := newScheduler(hosts, inv, opts.Concurrency)
+	type done struct {
+		i int
+		o *Outcome
+	}
+	results := make(chan done)
+	finished := 0
+	report := func(i int, o *Outcome) {
+		outcomes[i] = o
+		finished++
+		if opts.Progress != nil {
+			opts.Progress(finished, len(hosts), o)
+		}
+	}
+	cancelled := ctx.Done()
+	for {
+		if ctx.Err() == nil {
+			for i, ok := s.next(); ok; i, ok = s.next() {
+				go func() { results <- done{i, collectOne(ctx, tr, hosts[i], opts)} }()
+			}
+		} else {
+			for _, i := range s.drain() {
+				report(i, interruptedOutcome(hosts[i], ctx.Err()))
+			}
+		}
+		if s.running == 0 {
+			break
+		}
+		select {
+		case d := <-results:
+			s.finish(d.i)
+			report(d.i, d.o)
+		case <-cancelled:
+			// Drain the queue on the next pass, then wait for the running
+			// hosts: their connections close promptly on the cancelled ctx.
+			cancelled = nil
+		}
+	}
+	return outcomes
+}
+
+// byTransport picks the transport by the host's Transport setting.
+type byTransport struct {
+	ssh   transport.Runner
+	local transport.Runner
+}
+
+func (b byTransport) Run(ctx context.Context, h *inventory.Host, cmd string, stdin []byte) (*transport.Result, error) {
+	if h.Transport == "local" {
+		return b.local.Run(ctx, h, cmd, stdin)
+	}
+	return b.ssh.Run(ctx, h, cmd, stdin)
+}
+
+// collectOne runs the collector on h and builds its facts.
+func collectOne(ctx context.Context, tr transport.Runner, h *inventory.Host, opts Options) *Outcome {
+	start := opts.Now()
+	o := &Outcome{Host: h}
+	defer func() { o.Duration = opts.Now().Sub(start) }()
+
+	nonce, err := collector.NewNonce()
+	if err != nil {
+		o.Reason, o.Err = transport.ReasonCollector, fmt.Errorf("collect %s: %w", h.Name, err)
+		return o
+	}
+	res, err := tr.Run(ctx, h, collector.Command(nonce, h.SSH.Sudo), collector.Script())
+	if err != nil {
+		if ctx.Err() != nil {
+			return interruptedOutcome(h, ctx.Err())
+		}
+		o.Reason, o.Err = transport.ReasonOf(err), fmt.Errorf("collect %s: %w", h.Name, err)
+		return o
+	}
+	stdout, truncated := res.Stdout, res.Truncated
+	if int64(len(stdout)) > opts.HostCap {
+		stdout, truncated = stdout[:opts.HostCap], true
+	}
+	sections := collector.Split(stdout, nonce)
+	if len(sections) == 0 {
+		o.Reason = transport.ReasonCollector
+		o.Err = fmt.Errorf("collect %s: %w", h.Name, noFrames(h, res))
+		return o
+	}
+	f := parse.Build(h.Name, sections)
+	f.CollectedAt = opts.Now().UTC().Format(time.RFC3339)
+	f.Collector.Transport = transportName(h)
+	f.Collector.Sudo = h.SSH.Sudo
+	f.Collector.Bytes = int64(len(res.Stdout))
+	f.Collector.Truncated = f.Collector.Truncated || truncated
+	f.Collector.DurationMS = res.Duration.Milliseconds()
+	f.Collector.Exit = res.Exit
+	o.Facts = f
+	return o
+}
+
+// noFrames explains output without a single collector frame.
+func noFrames(h *inventory.Host, res *transport.Result) error {
+	what := fmt.Sprintf("the collector produced no output (exit %d)", res.Exit)
+	if len(res.Stdout) > 0 {
+		what = fmt.Sprintf("the collector output (%d bytes, exit %d) has no kaudit frames", len(res.Stdout), res.Exit)
+	}
+	hint := "check that /bin/sh exists and the login shell runs commands"
+	if len(res.Stdout) > 0 {
+		hint = "check the login shell's startup files (they must not print) and that sh runs the script"
+	}
+	if stderr := strings.TrimSpace(transport.Excerpt(res.Stderr, stderrExcerpt)); stderr != "" {
+		what += "; stderr: " + stderr
+	}
+	return &transport.Error{Reason: transport.ReasonCollector, Host: h.Name, Msg: what + "; " + hint}
+}
+
+func transportName(h *inventory.Host) string {
+	if h.Transport == "" {
+		return "ssh"
+	}
+	return h.Transport
+}
+
+// interruptedOutcome is the outcome of a host cut short by cancellation.
+func interruptedOutcome(h *inventory.Host, cause error) *Outcome {
+	err := cause
+	if !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+		err = context.Canceled
+	}
+	return &Outcome{Host: h, Reason: transport.ReasonTimeout,
+		Err: fmt.Errorf("collect %s: interrupted before the collector finished: %w", h.Name, err)}
+}
