@@ -74,17 +74,24 @@ func (k *hostKeys) load(files []string, fresh bool) (ssh.HostKeyCallback, error)
 	return cb, nil
 }
 
-// algorithms returns the host key algorithms of the keys known for ep, so
-// that the server presents a key of a known type (as OpenSSH does); nil when
-// no key is known (x/crypto's defaults then apply).
+// algorithms returns the host key algorithms to ask ep for: the types of
+// the keys known for it, so that the server presents a key of a known type
+// (as OpenSSH does); when none is known, OpenSSH's preference (ed25519 and
+// ECDSA before RSA), so that accept-new records the key ssh would.
 func (k *hostKeys) algorithms(ep *endpoint) []string {
+	preferred := []string{
+		ssh.CertAlgoED25519v01, ssh.CertAlgoECDSA256v01, ssh.CertAlgoECDSA384v01, ssh.CertAlgoECDSA521v01,
+		ssh.CertAlgoRSASHA512v01, ssh.CertAlgoRSASHA256v01,
+		ssh.KeyAlgoED25519, ssh.KeyAlgoECDSA256, ssh.KeyAlgoECDSA384, ssh.KeyAlgoECDSA521,
+		ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSA,
+	}
 	cb, err := k.load(ep.allKnownHosts(), false)
 	if err != nil {
-		return nil
+		return preferred
 	}
 	var ke *knownhosts.KeyError
-	if !errors.As(cb(ep.addr(), probeAddr(), k.probe), &ke) {
-		return nil
+	if !errors.As(cb(ep.addr(), probeAddr(), k.probe), &ke) || len(ke.Want) == 0 {
+		return preferred
 	}
 	var algos []string
 	for _, w := range ke.Want {

@@ -107,6 +107,9 @@ func (s *SSH) deadlineError(ctx, runCtx context.Context, host string, err error,
 	}
 	var te *Error
 	if runCtx.Err() != nil && (!errors.As(err, &te) || te.Reason != ReasonTimeout) {
+		if te != nil {
+			err = te.Err // keep the cause, not a second message
+		}
 		return &Error{Reason: ReasonTimeout, Host: host, Err: err,
 			Msg: fmt.Sprintf("timeout (%s) reached while %s; raise timeout or check the host", timeout, doing)}
 	}

@@ -698,3 +698,26 @@ func mustRead(t *testing.T, path string) []byte {
 	}
 	return b
 }
+
+// BenchmarkSSHRun measures one host's connection, handshake and exec
+// against the in-process server (client and server CPU both count), per key
+// exchange the server allows.
+func BenchmarkSSHRun(b *testing.B) {
+	for _, kex := range []string{ssh.KeyExchangeCurve25519, ssh.KeyExchangeMLKEM768X25519, ssh.KeyExchangeECDHP256} {
+		b.Run(kex, func(b *testing.B) {
+			srv := sshtest.New(b, sshtest.Echo)
+			srv.Config.KeyExchanges = []string{kex}
+			h := srv.Host("h", sshtest.KnownHosts(b, srv))
+			tr := NewSSH(SSHOptions{Home: b.TempDir(), LocalUser: "nobody", Getenv: func(string) string { return "" }})
+			defer tr.Close()
+			stdin := bytes.Repeat([]byte("x"), 32<<10)
+			ctx := context.Background()
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := tr.Run(ctx, h, "sh -s", stdin); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

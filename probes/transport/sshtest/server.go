@@ -63,9 +63,12 @@ type Server struct {
 	Conns, Sessions, Execs, Forwards atomic.Int32
 	Written                          atomic.Int64
 
-	ln  net.Listener
-	cfg *ssh.ServerConfig
-	wg  sync.WaitGroup
+	// Config is the server configuration; change it (e.g. KeyExchanges)
+	// before the first client connects.
+	Config *ssh.ServerConfig
+
+	ln net.Listener
+	wg sync.WaitGroup
 }
 
 // New starts a server that accepts User with Password or with any key in
@@ -82,7 +85,7 @@ func New(t testing.TB, handler func(e *Exec) int, authorized ...ssh.PublicKey) *
 		t.Fatal(err)
 	}
 	s := &Server{HostKey: signer, Handler: handler}
-	s.cfg = &ssh.ServerConfig{
+	s.Config = &ssh.ServerConfig{
 		PasswordCallback: func(c ssh.ConnMetadata, pw []byte) (*ssh.Permissions, error) {
 			if c.User() == User && string(pw) == Password {
 				return nil, nil
@@ -98,7 +101,7 @@ func New(t testing.TB, handler func(e *Exec) int, authorized ...ssh.PublicKey) *
 			return nil, fmt.Errorf("unknown key")
 		},
 	}
-	s.cfg.AddHostKey(signer)
+	s.Config.AddHostKey(signer)
 	s.ln, err = net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -155,7 +158,7 @@ func (s *Server) serve() {
 
 func (s *Server) handleConn(c net.Conn) {
 	defer c.Close()
-	sc, chans, reqs, err := ssh.NewServerConn(c, s.cfg)
+	sc, chans, reqs, err := ssh.NewServerConn(c, s.Config)
 	if err != nil {
 		return
 	}
