@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/melbahja/goph"
 	"golang.org/x/crypto/ssh"
@@ -33,7 +34,7 @@ func (s *SSH) credentials(ctx context.Context, host string, ep *endpoint) (*cred
 	var signers []ssh.Signer
 	seen := map[string]bool{}
 	for _, file := range ep.identityFiles {
-		signer, note := s.loadKey(file, ep)
+		signer, note := s.keyFiles.load(file, ep.settings.IdentityPassphraseEnv, s.opts.Getenv)
 		if note != "" && (ep.explicitIdentities || !strings.Contains(note, "not found")) {
 			cr.notes = append(cr.notes, note)
 		}
@@ -85,9 +86,36 @@ func (s *SSH) credentials(ctx context.Context, host string, ep *endpoint) (*cred
 	return cr, nil
 }
 
-// loadKey reads one private key. It returns the signer, or a note saying
-// why the key cannot be used.
-func (s *SSH) loadKey(file string, ep *endpoint) (ssh.Signer, string) {
+// keyCache holds parsed identity files: an encrypted key's KDF costs tens of
+// milliseconds of CPU, too much to repeat for every host of a fleet.
+type keyCache struct {
+	mu   sync.Mutex
+	keys map[string]loadedKey
+}
+
+type loadedKey struct {
+	signer ssh.Signer
+	note   string
+}
+
+// load returns the signer of file (decrypted with the passphrase in the
+// environment variable passEnv), or a note saying why it cannot be used.
+func (c *keyCache) load(file, passEnv string, getenv func(string) string) (ssh.Signer, string) {
+	key := file + "\x00" + passEnv
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if k, ok := c.keys[key]; ok {
+		return k.signer, k.note
+	}
+	signer, note := loadKey(file, passEnv, getenv)
+	if c.keys == nil {
+		c.keys = map[string]loadedKey{}
+	}
+	c.keys[key] = loadedKey{signer, note}
+	return signer, note
+}
+
+func loadKey(file, passEnv string, getenv func(string) string) (ssh.Signer, string) {
 	pem, err := os.ReadFile(file)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Sprintf("identity file %s not found", file)
@@ -98,20 +126,19 @@ func (s *SSH) loadKey(file string, ep *endpoint) (ssh.Signer, string) {
 	signer, err := ssh.ParsePrivateKey(pem)
 	var missing *ssh.PassphraseMissingError
 	if errors.As(err, &missing) {
-		env := ep.settings.IdentityPassphraseEnv
 		pass := ""
-		if env != "" {
-			pass = s.opts.Getenv(env)
+		if passEnv != "" {
+			pass = getenv(passEnv)
 		}
 		switch {
-		case env == "":
+		case passEnv == "":
 			return nil, fmt.Sprintf("identity file %s is encrypted and identity_passphrase_env is not set", file)
 		case pass == "":
-			return nil, fmt.Sprintf("identity file %s is encrypted and the environment variable %s is empty", file, env)
+			return nil, fmt.Sprintf("identity file %s is encrypted and the environment variable %s is empty", file, passEnv)
 		}
 		signer, err = ssh.ParsePrivateKeyWithPassphrase(pem, []byte(pass))
 		if errors.Is(err, x509.IncorrectPasswordError) {
-			return nil, fmt.Sprintf("the passphrase in %s does not decrypt identity file %s", env, file)
+			return nil, fmt.Sprintf("the passphrase in %s does not decrypt identity file %s", passEnv, file)
 		}
 	}
 	if err != nil {

@@ -33,10 +33,11 @@ type SSHOptions struct {
 // SSH runs commands over SSH. It is safe for concurrent use; Close it when
 // done to close the shared bastion connections.
 type SSH struct {
-	opts    SSHOptions
-	resolve resolver
-	keys    *hostKeys
-	pool    *pool
+	opts     SSHOptions
+	resolve  resolver
+	keys     *hostKeys
+	keyFiles keyCache
+	pool     *pool
 }
 
 // NewSSH returns an SSH transport.
@@ -281,8 +282,14 @@ func (s *SSH) dial(ctx context.Context, host string, ep *endpoint, hop *ssh.Clie
 	cctx, cancel := context.WithTimeout(ctx, connectTimeout)
 	defer cancel()
 
+	// Credentials first: nothing to offer means no connection at all.
+	cr, err := s.credentials(cctx, host, ep)
+	if err != nil {
+		return nil, err
+	}
+	defer cr.close()
+
 	var conn net.Conn
-	var err error
 	if hop == nil {
 		var d net.Dialer
 		conn, err = d.DialContext(cctx, "tcp", ep.addr())
@@ -292,13 +299,6 @@ func (s *SSH) dial(ctx context.Context, host string, ep *endpoint, hop *ssh.Clie
 	if err != nil {
 		return nil, dialError(ctx, cctx, host, ep, hop != nil, connectTimeout, err)
 	}
-
-	cr, err := s.credentials(cctx, host, ep)
-	if err != nil {
-		conn.Close()
-		return nil, err
-	}
-	defer cr.close()
 
 	// x/crypto's Timeout covers only the TCP dial: bound the handshake too,
 	// by closing the connection when the connect timeout or ctx ends.

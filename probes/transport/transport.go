@@ -63,8 +63,10 @@ type Error struct {
 	Err    error  // the underlying error, if any
 }
 
+// Error returns Msg and the underlying error; callers name the host (the
+// runner wraps it as "collect HOST: ...").
 func (e *Error) Error() string {
-	s := e.Host + ": " + e.Msg
+	s := e.Msg
 	if e.Err != nil {
 		s += " (" + e.Err.Error() + ")"
 	}
