@@ -101,11 +101,13 @@ cp_lines() {
 		# shellcheck disable=SC2254 # the pattern is meant as a pattern
 		case $l in
 		${2:-*})
-			n=$((n + ${#l} + 1))
-			if [ "$n" -gt "$1" ]; then
+			if [ $((n + ${#l} + 1)) -gt "$1" ]; then
+				# Keep the part of the line that fits (bytes: LC_ALL=C).
+				[ "$n" -lt "$1" ] && printf "%.$(($1 - n))s" "$l"
 				T=1
 				break
 			fi
+			n=$((n + ${#l} + 1))
 			printf '%s\n' "$l"
 			;;
 		esac
@@ -344,7 +346,9 @@ sec_memcg_dirs() {
 	# find's errors and its exit status first, the count last.
 	TO20=
 	[ -n "$TO" ] && TO20="timeout 20"
-	{ { $TO20 find "$R$M" -type d 2>&3 </dev/null; echo "rc $?" >&3; } | wc -l; } 3>&1
+	# 3>&-: busybox timeout leaves a watcher process that would hold fd 3 (our
+	# stdout) open for up to a second after find ends.
+	{ { $TO20 find "$R$M" -type d 2>&3 3>&- </dev/null; echo "rc $?" >&3; } | wc -l; } 3>&1
 	e memcg_dirs 0 0
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -228,5 +229,69 @@ func TestScriptPortable(t *testing.T) {
 		if out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput(); err != nil {
 			t.Errorf("%s -n: %v\n%s", sh.Name, err, out)
 		}
+	}
+}
+
+// TestScriptCaps: a section longer than its cap keeps exactly the cap's bytes
+// (a long line is cut, not dropped) and says trunc=1.
+func TestScriptCaps(t *testing.T) {
+	h := collectortest.RHEL7Node(t)
+	collectortest.WriteFile(t, h.Root+"/etc/docker/daemon.json", `{"x":"`+strings.Repeat("a", 70000)+`"}`)
+	collectortest.Stub(t, h.Bin, "runc", "runc version "+strings.Repeat("9", 300<<10)+"\ncommit: x\n", 0)
+	for _, sh := range shells(t) {
+		t.Run(sh.Name, func(t *testing.T) {
+			m := byName(collector.Split(h.Run(t, sh, nonce), nonce))
+			for name, limit := range map[string]int{facts.SectionDockerDaemon: 65536, facts.SectionRunc: 65536} {
+				s := m[name]
+				if len(s) != 1 || !s[0].Truncated || len(s[0].Body) != limit || !bytes.HasPrefix(s[0].Body, []byte(`{"x":"aaa`)) && !bytes.HasPrefix(s[0].Body, []byte("runc version 999")) {
+					t.Errorf("%s: %d sections, truncated %v, %d bytes; want one truncated to %d", name, len(s), len(s) == 1 && s[0].Truncated, len(s[0].Body), limit)
+				}
+			}
+		})
+	}
+}
+
+// TestScriptNonRoot runs the script as nobody: root-only files must come out
+// as permission errors, not as absent. Needs root (to switch user).
+func TestScriptNonRoot(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to run the script as nobody")
+	}
+	h := collectortest.RHEL7Node(t)
+	for _, p := range []string{"/boot/grub2/grub.cfg", "/var/log/messages"} {
+		if err := os.Chmod(h.Root+p, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chmod(h.Root+"/sys/kernel/debug", 0o700); err != nil {
+		t.Fatal(err)
+	}
+	// t.TempDir is 0700: open the path down to the fake root for nobody.
+	for d := h.Root; d != "/" && d != "."; d = filepath.Dir(d) {
+		if fi, err := os.Stat(d); err == nil && fi.Mode().Perm()&0o005 != 0o005 {
+			if err := os.Chmod(d, fi.Mode().Perm()|0o055); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := os.Chmod(filepath.Dir(h.Bin), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, sh := range shells(t) {
+		t.Run(sh.Name, func(t *testing.T) {
+			raw := h.RunAs(t, sh, nonce, 65534, 65534)
+			m := byName(collector.Split(raw, nonce))
+			for name, want := range map[string]string{
+				facts.SectionGrubCfg:      "/boot/grub2/grub.cfg: Permission denied",
+				facts.SectionExtfragIndex: "/sys/kernel/debug/extfrag/extfrag_index: Permission denied",
+			} {
+				if s := m[name]; len(s) != 1 || s[0].Exit != 1 || string(s[0].Body) != want {
+					t.Errorf("%s: %+v, want exit 1 %q", name, s, want)
+				}
+			}
+			if c := m[collector.SectionCollector]; len(c) != 1 || !strings.Contains(string(c[0].Body), "user=nobody\n") {
+				t.Errorf("collector: %+v", c)
+			}
+		})
 	}
 }

@@ -6,8 +6,6 @@
 package parse
 
 import (
-	"bufio"
-	"bytes"
 	"errors"
 	"strconv"
 	"strings"
@@ -41,13 +39,16 @@ func clean(s string, max int) string {
 	return s[:cut]
 }
 
-// lines splits body into lines without their "\n" (and a trailing "\r").
+// lines splits body into lines without their "\n" (and a trailing "\r"); a
+// final "\n" does not start an empty line.
 func lines(body []byte) []string {
-	var out []string
-	sc := bufio.NewScanner(bytes.NewReader(body))
-	sc.Buffer(make([]byte, 0, 64*1024), len(body)+1)
-	for sc.Scan() {
-		out = append(out, strings.TrimSuffix(sc.Text(), "\r"))
+	if len(body) == 0 {
+		return nil
+	}
+	s := strings.TrimSuffix(string(body), "\n")
+	out := strings.Split(s, "\n")
+	for i, l := range out {
+		out[i] = strings.TrimSuffix(l, "\r")
 	}
 	return out
 }

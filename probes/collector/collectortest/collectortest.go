@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"testing"
 
 	"github.com/kaudit/kaudit/probes/collector"
@@ -67,8 +68,20 @@ type Host struct {
 // transport does (script on stdin, nonce as $1), and returns its stdout.
 func (h Host) Run(tb testing.TB, sh Shell, nonce string) []byte {
 	tb.Helper()
+	return h.run(tb, sh, nonce, nil)
+}
+
+// RunAs is Run as another user (the caller must be root).
+func (h Host) RunAs(tb testing.TB, sh Shell, nonce string, uid, gid uint32) []byte {
+	tb.Helper()
+	return h.run(tb, sh, nonce, &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uid, Gid: gid}})
+}
+
+func (h Host) run(tb testing.TB, sh Shell, nonce string, attr *syscall.SysProcAttr) []byte {
+	tb.Helper()
 	argv := append(append([]string{}, sh.Argv...), "-s", "--", nonce)
 	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.SysProcAttr = attr
 	cmd.Stdin = bytes.NewReader(collector.Script())
 	cmd.Env = []string{"KAUDIT_ROOT=" + h.Root, "PATH=" + h.Bin + ":/usr/bin:/bin", "HOME=/nonexistent"}
 	var stderr bytes.Buffer
