@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"strings"
 	"text/tabwriter"
 
@@ -52,8 +53,7 @@ func (a *app) policyCommand() *cobra.Command {
 				}
 				return usageErr(fmt.Errorf("no check %q; checks: %s", args[0], strings.Join(ids, ", ")))
 			}
-			_, err = fmt.Fprint(a.stdout, doc.Text())
-			return err
+			return writeCheckDoc(a.stdout, doc)
 		},
 	})
 	var verbose bool
@@ -77,4 +77,33 @@ func (a *app) policyCommand() *cobra.Command {
 	test.Flags().BoolVar(&verbose, "verbose-tests", false, "print every test")
 	cmd.AddCommand(test)
 	return cmd
+}
+
+// writeCheckDoc prints a check's metadata for `kaudit policy show`.
+func writeCheckDoc(w io.Writer, d policies.CheckDoc) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s — %s\n", d.ID, d.Title)
+	fmt.Fprintf(&b, "severity: %s   pack: %s (%s)\n\n", d.Severity, d.Pack, d.Origin)
+	if d.Description != "" {
+		fmt.Fprintf(&b, "What it checks and why\n%s\n\n", indent(d.Description))
+	}
+	if d.Remediation != "" {
+		fmt.Fprintf(&b, "Remediation\n%s\n\n", indent(d.Remediation))
+	}
+	if len(d.Sources) > 0 {
+		b.WriteString("Sources\n")
+		for _, s := range d.Sources {
+			fmt.Fprintf(&b, "  - %s\n", s)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func indent(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = "  " + l
+	}
+	return strings.Join(lines, "\n")
 }
