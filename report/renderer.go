@@ -22,9 +22,9 @@ type Options struct {
 }
 
 // Formats lists the report formats New accepts.
-func Formats() []string { return []string{"text", "json", "junit"} }
+func Formats() []string { return []string{"text", "json", "junit", "html"} }
 
-// New returns the renderer for format: text, json or junit.
+// New returns the renderer for format: text, json, junit or html.
 func New(format string, opts Options) (Renderer, error) {
 	switch format {
 	case "text":
@@ -33,6 +33,8 @@ func New(format string, opts Options) (Renderer, error) {
 		return JSON{}, nil
 	case "junit":
 		return JUnit{}, nil
+	case "html":
+		return HTML{}, nil
 	}
 	return nil, fmt.Errorf("report format %q: want one of %s", format, strings.Join(Formats(), ", "))
 }

@@ -551,6 +551,7 @@ func (o *textOut) hostDetail(r *Report, h *Host) {
 	for _, res := range h.Results {
 		stw = max(stw, utf8.RuneCountInString(clip(res.Status, 16)))
 	}
+	seenFix := map[string]string{} // remediation → first check showing it
 	for _, res := range sortedResults(h.Results) {
 		st := pad(resultIcon(res.Status)+" "+clip(res.Status, 16), stw+3)
 		tag := ""
@@ -580,7 +581,12 @@ func (o *textOut) hostDetail(r *Report, h *Host) {
 			}
 		}
 		if res.Remediation != "" && statusOrder(res.Status) <= 2 {
-			o.hang(indent+o.c(ansiDim, "fix: "), res.Remediation, 0)
+			if first, ok := seenFix[res.Remediation]; ok {
+				o.line(indent, o.c(ansiDim, "fix: same as "+clip(first, 40)))
+			} else {
+				seenFix[res.Remediation] = res.ID
+				o.hang(indent+o.c(ansiDim, "fix: "), res.Remediation, 0)
+			}
 		}
 	}
 }

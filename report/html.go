@@ -1,0 +1,565 @@
+package report
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/kaudit/kaudit/policies"
+)
+
+//go:embed html/report.tmpl html/report.css html/report.js
+var htmlFiles embed.FS
+
+// HTML writes one self-contained page: inline CSS and JS, no network access,
+// no external fonts. The summary, the check × group matrix, the unreachable
+// hosts and the gate plan are rendered on the server by html/template; the
+// host table and its detail panels are rendered in the browser from a JSON
+// data island (strings interned), so the page stays small and quick at
+// thousands of hosts: the table shows one page of rows at a time, and
+// filters and sorting work on the data, not on DOM rows.
+//
+// Remote strings are text everywhere: html/template escapes what the server
+// renders, the JSON island has <, > and & escaped (it cannot close its
+// <script>), and the script builds the table with textContent, never
+// innerHTML. A Content-Security-Policy allows only this page's own script
+// and style (by hash) and no network access at all, so even an injected
+// element could neither run nor phone home.
+type HTML struct{}
+
+// htmlHostCap bounds the server-rendered lists (unreachable hosts, gate
+// rows, baseline misses); the host table has them all.
+const htmlHostCap = 25
+
+type htmlView struct {
+	Title        string
+	Inventory    string
+	ToolVersion  string
+	PolicyDigest string
+	PolicyShort  string
+	Started      string
+	Duration     string
+	FailOn       string
+	Interrupted  bool
+	Baseline     string
+	BaselineN    map[string]int
+	Verdict      htmlVerdict
+	HostCards    []htmlCount
+	ResultCounts []htmlCount
+	HostTotal    int
+	Groups       []string
+	Matrix       []htmlMatrixRow
+	Unreachable  []htmlUnreachable
+	UnreachMore  int
+	Reasons      []htmlCount
+	Plan         *htmlPlan
+	Missing      []BaselineMissing
+	MissingMore  int
+	Data         template.JS
+	CSS          template.CSS
+	JS           template.JS
+	CSP          string
+}
+
+type htmlVerdict struct {
+	Class, Icon, Word, Text string
+	Code                    int
+}
+
+type htmlCount struct {
+	Key, Label, Icon string
+	N                int
+}
+
+type htmlMatrixRow struct {
+	Check    policies.CheckInfo
+	AtFailOn bool
+	All      htmlCell
+	Cells    []htmlCell
+}
+
+type htmlCell struct {
+	Group, Class, Title string
+	Fail, Total         int
+}
+
+type htmlUnreachable struct {
+	Name, Address, Reason, ReasonText, Error string
+}
+
+type htmlPlan struct {
+	File, Verdict, VerdictClass string
+	Reasons                     []string
+	Rows                        []htmlPlanRow
+	More                        int
+}
+
+type htmlPlanRow struct {
+	Name, Current, Projected, Gate, GateClass string
+	Blockers                                  []string
+}
+
+// Render writes r as an HTML page to w.
+func (HTML) Render(w io.Writer, r *Report) error {
+	tmplText, err := htmlFiles.ReadFile("html/report.tmpl")
+	if err != nil {
+		return fmt.Errorf("html report: %w", err)
+	}
+	css, err := htmlFiles.ReadFile("html/report.css")
+	if err != nil {
+		return fmt.Errorf("html report: %w", err)
+	}
+	js, err := htmlFiles.ReadFile("html/report.js")
+	if err != nil {
+		return fmt.Errorf("html report: %w", err)
+	}
+	t, err := template.New("report").Funcs(template.FuncMap{
+		"hostIcon":   hostIcon,
+		"resultIcon": htmlResultIcon,
+		"comma":      comma,
+	}).Parse(string(tmplText))
+	if err != nil {
+		return fmt.Errorf("html report: parse template: %w", err)
+	}
+	data, err := htmlData(r)
+	if err != nil {
+		return err
+	}
+	v := htmlViewOf(r)
+	v.Data = template.JS(data)
+	v.CSS = template.CSS(css)
+	v.JS = template.JS(js)
+	v.CSP = "default-src 'none'; script-src " + cspHash(js) + "; style-src " + cspHash(css) +
+		"; img-src data:; base-uri 'none'; form-action 'none'"
+	var buf bytes.Buffer
+	if err := t.Execute(&buf, v); err != nil {
+		return fmt.Errorf("html report: %w", err)
+	}
+	if _, err := w.Write(buf.Bytes()); err != nil {
+		return fmt.Errorf("write html report: %w", err)
+	}
+	return nil
+}
+
+// htmlResultIcon is the page's icon for a result status (report.js has the
+// same table); the terminal keeps to ASCII-safe ones.
+func htmlResultIcon(status string) string {
+	switch status {
+	case policies.StatusFail:
+		return "✗"
+	case policies.StatusError:
+		return "⚠"
+	case policies.StatusUnknown:
+		return "?"
+	case policies.StatusWaived:
+		return "⊘"
+	case policies.StatusPass:
+		return "✓"
+	case policies.StatusNotApplicable:
+		return "–"
+	}
+	return "·"
+}
+
+// cspHash is the CSP source expression allowing exactly this inline text.
+func cspHash(b []byte) string {
+	sum := sha256.Sum256(b)
+	return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
+}
+
+// comma prints 5000 as 5,000.
+func comma(n int) string {
+	s := fmt.Sprint(n)
+	if n < 0 {
+		return "-" + comma(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+func htmlViewOf(r *Report) htmlView {
+	clean := func(s string) string { return cleanText(s, false) }
+	v := htmlView{
+		Inventory:    clean(r.Inventory),
+		ToolVersion:  clean(r.ToolVersion),
+		PolicyDigest: clean(r.PolicyDigest),
+		PolicyShort:  clean(shortDigest(r.PolicyDigest)),
+		Started:      clean(strings.Replace(strings.TrimSuffix(r.StartedAt, "Z"), "T", " ", 1)),
+		FailOn:       clean(r.FailOn),
+		Interrupted:  r.Interrupted,
+		Baseline:     clean(r.Baseline),
+		HostTotal:    len(r.Hosts),
+	}
+	if strings.HasSuffix(r.StartedAt, "Z") {
+		v.Started += " UTC"
+	}
+	v.Title = "kaudit · " + v.Inventory
+	if d := runDuration(r); d > 0 {
+		v.Duration = fmtDuration(d)
+	}
+	if r.Summary.Baseline != nil {
+		v.BaselineN = r.Summary.Baseline
+	}
+	v.Verdict = htmlVerdictOf(r)
+	for _, st := range HostStatuses() {
+		v.HostCards = append(v.HostCards, htmlCount{Key: st, Label: st, Icon: hostIcon(st), N: r.Summary.Hosts[st]})
+	}
+	for _, st := range ResultStatuses() {
+		v.ResultCounts = append(v.ResultCounts, htmlCount{Key: st, Label: strings.ReplaceAll(st, "_", " "), Icon: htmlResultIcon(st), N: r.Summary.Results[st]})
+	}
+	v.Groups, v.Matrix = htmlMatrix(r)
+
+	reasons := map[string]int{}
+	for i := range r.Hosts {
+		h := &r.Hosts[i]
+		if h.Status != HostUnreachable {
+			continue
+		}
+		reasons[h.Reason]++
+		if len(v.Unreachable) == htmlHostCap {
+			v.UnreachMore++
+			continue
+		}
+		v.Unreachable = append(v.Unreachable, htmlUnreachable{
+			Name: clean(h.Name), Address: clean(h.Address), Reason: clean(h.Reason),
+			ReasonText: clean(reasonText(h.Reason)), Error: cleanText(h.Error, true),
+		})
+	}
+	for k, n := range reasons {
+		v.Reasons = append(v.Reasons, htmlCount{Key: clean(k), Label: clean(reasonText(k)), N: n})
+	}
+	slices.SortStableFunc(v.Reasons, func(a, b htmlCount) int {
+		if a.N != b.N {
+			return b.N - a.N
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+
+	if p := r.Plan; p != nil {
+		hp := &htmlPlan{File: clean(p.File), Verdict: clean(p.Verdict), VerdictClass: "bad"}
+		if p.Verdict == "go" {
+			hp.VerdictClass = "ok"
+		}
+		for _, reason := range p.Reasons {
+			hp.Reasons = append(hp.Reasons, clean(reason))
+		}
+		for i := range r.Hosts {
+			h := &r.Hosts[i]
+			if h.Gate == "" {
+				continue
+			}
+			if len(hp.Rows) == htmlHostCap {
+				hp.More++
+				continue
+			}
+			projected := HostStatusOf(h.Projected, r.FailOn)
+			if h.Status == HostUnreachable {
+				projected = HostUnreachable
+			}
+			row := htmlPlanRow{Name: clean(h.Name), Current: h.Status, Projected: projected, Gate: clean(h.Gate), GateClass: "bad"}
+			if h.Gate == "go" {
+				row.GateClass = "ok"
+			}
+			for _, b := range h.GateBlockers {
+				row.Blockers = append(row.Blockers, clean(b))
+			}
+			hp.Rows = append(hp.Rows, row)
+		}
+		// No-go hosts first: they are what the reader has to act on.
+		slices.SortStableFunc(hp.Rows, func(a, b htmlPlanRow) int {
+			return strings.Compare(a.GateClass, b.GateClass) // "bad" before "ok"
+		})
+		v.Plan = hp
+	}
+
+	for i, m := range r.BaselineMissing {
+		if i == htmlHostCap {
+			v.MissingMore = len(r.BaselineMissing) - i
+			break
+		}
+		v.Missing = append(v.Missing, BaselineMissing{Host: clean(m.Host), Check: clean(m.Check), Title: clean(m.Title), Severity: clean(m.Severity), Why: strings.ReplaceAll(clean(m.Why), "_", " ")})
+	}
+	return v
+}
+
+func htmlVerdictOf(r *Report) htmlVerdict {
+	code := ExitCode(r)
+	v := htmlVerdict{Code: code}
+	nc, un, inc := r.Summary.Hosts[HostNoncompliant], r.Summary.Hosts[HostUnreachable], r.Summary.Hosts[HostIncomplete]
+	switch code {
+	case ExitFailing:
+		v.Class, v.Icon, v.Word = "bad", "✗", "Fail"
+		if r.Plan != nil {
+			n := 0
+			for _, h := range r.Hosts {
+				if h.Gate == "no-go" {
+					n++
+				}
+			}
+			v.Text = fmt.Sprintf("Gate: no-go — %s of %s hosts block the plan", comma(n), comma(len(r.Hosts)))
+		} else {
+			v.Text = fmt.Sprintf("%s of %s hosts fail checks at or above %s", comma(nc), comma(len(r.Hosts)), r.FailOn)
+		}
+	case ExitIncomplete:
+		v.Class, v.Icon, v.Word = "warn", "?", "Incomplete"
+		switch {
+		case len(r.Hosts) == 0:
+			v.Text = "No hosts were audited"
+		case r.Plan != nil:
+			v.Text = "Gate: the plan could not be judged on every host"
+		default:
+			v.Text = fmt.Sprintf("No failures at or above %s, but %s unreachable and %s incomplete", r.FailOn, comma(un), comma(inc))
+		}
+	default:
+		v.Class, v.Icon, v.Word = "ok", "✓", "Pass"
+		if r.Plan != nil {
+			v.Text = "Gate: go"
+		} else {
+			v.Text = fmt.Sprintf("All %s hosts compliant at %s", comma(len(r.Hosts)), r.FailOn)
+		}
+	}
+	return v
+}
+
+// htmlMatrix builds the check × group matrix: per cell the hosts failing
+// the check over the hosts where it was evaluated (not_applicable and
+// unreachable hosts do not count).
+func htmlMatrix(r *Report) ([]string, []htmlMatrixRow) {
+	groups := htmlGroups(r)
+	gi := map[string]int{}
+	for i, g := range groups {
+		gi[g] = i
+	}
+	type tally struct{ fail, unknown, total int }
+	catalog := checkCatalog(r)
+	ci := map[string]int{}
+	for i, c := range catalog {
+		ci[c.ID] = i
+	}
+	cells := make([][]tally, len(catalog)) // [check][group]; last column: all hosts
+	for i := range cells {
+		cells[i] = make([]tally, len(groups)+1)
+	}
+	for _, h := range r.Hosts {
+		for _, res := range h.Results {
+			if res.Status == policies.StatusNotApplicable {
+				continue
+			}
+			row := cells[ci[res.ID]]
+			cols := []int{len(groups)}
+			for _, g := range h.Groups {
+				cols = append(cols, gi[g])
+			}
+			for _, c := range cols {
+				row[c].total++
+				switch res.Status {
+				case policies.StatusFail:
+					row[c].fail++
+				case policies.StatusPass, policies.StatusWaived:
+				default:
+					row[c].unknown++
+				}
+			}
+		}
+	}
+	cell := func(c policies.CheckInfo, group string, t tally) htmlCell {
+		hc := htmlCell{Group: cleanText(group, false), Fail: t.fail, Total: t.total}
+		where := "hosts"
+		if group != "" {
+			where = "hosts in " + hc.Group
+		}
+		switch {
+		case t.total == 0:
+			hc.Class, hc.Title = "na", fmt.Sprintf("%s: not evaluated on any of the %s", c.ID, where)
+		case t.fail > 0:
+			hc.Class = "bad"
+			if !atOrAbove(c.Severity, r.FailOn) {
+				hc.Class = "low"
+			}
+			hc.Title = fmt.Sprintf("%s: %d of %d %s fail", c.ID, t.fail, t.total, where)
+		case t.unknown > 0:
+			hc.Class, hc.Title = "warn", fmt.Sprintf("%s: %d of %d %s unknown or error", c.ID, t.unknown, t.total, where)
+		default:
+			hc.Class, hc.Title = "ok", fmt.Sprintf("%s: none of %d %s fail", c.ID, t.total, where)
+		}
+		if t.fail > 0 && t.unknown > 0 {
+			hc.Title += fmt.Sprintf(", %d unknown or error", t.unknown)
+		}
+		return hc
+	}
+	rows := make([]htmlMatrixRow, len(catalog))
+	for i, c := range catalog {
+		c.ID, c.Title, c.Severity = cleanText(c.ID, false), cleanText(c.Title, false), cleanText(c.Severity, false)
+		row := htmlMatrixRow{Check: c, AtFailOn: atOrAbove(c.Severity, r.FailOn), All: cell(c, "", cells[i][len(groups)])}
+		for j, g := range groups {
+			row.Cells = append(row.Cells, cell(c, g, cells[i][j]))
+		}
+		rows[i] = row
+	}
+	for i := range groups {
+		groups[i] = cleanText(groups[i], false)
+	}
+	return groups, rows
+}
+
+// The JSON data island. Keys are short: at 5,000 hosts every byte repeats
+// 65,000 times. Strings that repeat across hosts (messages, remediation,
+// evidence, OS names, kernels) are interned in "str" and referenced by index.
+type islandDoc struct {
+	FailOn   string        `json:"failOn"`
+	Checks   []islandCheck `json:"checks"`
+	Groups   []string      `json:"groups"`
+	Str      []string      `json:"str"`
+	Hosts    []islandHost  `json:"hosts"`
+	Baseline bool          `json:"baseline"`
+	Plan     bool          `json:"plan"`
+}
+
+type islandCheck struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+	Sev   string `json:"sev"`
+	// Gate: the check is at or above fail-on.
+	Gate bool `json:"gate"`
+}
+
+type islandHost struct {
+	Name     string         `json:"n"`
+	Addr     string         `json:"a"`
+	Status   string         `json:"s"`
+	Groups   []int          `json:"g"`
+	Labels   [][2]string    `json:"l,omitempty"`
+	OS       int            `json:"os"` // index into str; 0 is ""
+	Kernel   int            `json:"k"`
+	Runtimes []int          `json:"rt,omitempty"`
+	Duration int64          `json:"d"`
+	Reason   string         `json:"r,omitempty"`
+	Error    string         `json:"e,omitempty"`
+	Results  []islandResult `json:"res"`
+	Gate     string         `json:"gate,omitempty"`
+	Blockers []string       `json:"gb,omitempty"`
+	Proj     []islandResult `json:"proj,omitempty"`
+}
+
+type islandResult struct {
+	Check    int        `json:"c"`
+	Status   string     `json:"s"`
+	Message  int        `json:"m"`
+	Fix      int        `json:"fx,omitempty"`
+	Evidence [][2]int   `json:"ev,omitempty"`
+	Baseline string     `json:"b,omitempty"`
+	Waiver   *islandWvr `json:"w,omitempty"`
+}
+
+type islandWvr struct {
+	Reason  string `json:"reason"`
+	Owner   string `json:"owner,omitempty"`
+	Ticket  string `json:"ticket,omitempty"`
+	Expires string `json:"expires,omitempty"`
+	Was     string `json:"was,omitempty"`
+}
+
+type interner struct {
+	idx  map[string]int
+	strs []string
+}
+
+// add interns s (already cleaned) and returns its index; "" is 0.
+func (in *interner) add(s string) int {
+	if i, ok := in.idx[s]; ok {
+		return i
+	}
+	in.idx[s] = len(in.strs)
+	in.strs = append(in.strs, s)
+	return len(in.strs) - 1
+}
+
+func htmlData(r *Report) ([]byte, error) {
+	in := &interner{idx: map[string]int{"": 0}, strs: []string{""}}
+	one := func(s string) string { return cleanText(s, false) }
+	multi := func(s string) string { return cleanText(s, true) }
+	doc := islandDoc{FailOn: one(r.FailOn), Plan: r.Plan != nil, Baseline: r.Summary.Baseline != nil}
+	catalog := checkCatalog(r)
+	ci := map[string]int{}
+	for i, c := range catalog {
+		ci[c.ID] = i
+		doc.Checks = append(doc.Checks, islandCheck{ID: one(c.ID), Title: one(c.Title), Sev: one(c.Severity), Gate: atOrAbove(c.Severity, r.FailOn)})
+	}
+	gi := map[string]int{}
+	groups := htmlGroups(r)
+	for i, g := range groups {
+		gi[g] = i
+		doc.Groups = append(doc.Groups, one(g))
+	}
+	results := func(rs []policies.Result) []islandResult {
+		out := make([]islandResult, 0, len(rs))
+		for _, res := range sortedResults(rs) {
+			ir := islandResult{
+				Check: ci[res.ID], Status: one(res.Status), Message: in.add(multi(res.Message)),
+				Fix: in.add(multi(res.Remediation)), Baseline: one(res.Baseline),
+			}
+			for _, kv := range evidencePairs(res.Evidence) {
+				ir.Evidence = append(ir.Evidence, [2]int{in.add(one(kv[0])), in.add(multi(kv[1]))})
+			}
+			if w := res.Waiver; w != nil {
+				ir.Waiver = &islandWvr{Reason: one(w.Reason), Owner: one(w.Owner), Ticket: one(w.Ticket), Expires: one(w.Expires), Was: one(w.OriginalStatus)}
+			}
+			out = append(out, ir)
+		}
+		return out
+	}
+	for i := range r.Hosts {
+		h := &r.Hosts[i]
+		ih := islandHost{
+			Name: one(h.Name), Addr: one(h.Address), Status: one(h.Status), Groups: []int{},
+			OS: in.add(one(hostOS(h))), Kernel: in.add(one(hostKernel(h))), Duration: h.DurationMS,
+			Reason: one(h.Reason), Error: multi(h.Error), Results: results(h.Results),
+			Gate: one(h.Gate),
+		}
+		for _, g := range h.Groups {
+			ih.Groups = append(ih.Groups, gi[g])
+		}
+		for _, kv := range labelPairs(h.Labels) {
+			k, v, _ := strings.Cut(kv, "=")
+			ih.Labels = append(ih.Labels, [2]string{one(k), one(v)})
+		}
+		for _, rt := range hostRuntimes(h) {
+			ih.Runtimes = append(ih.Runtimes, in.add(one(rt)))
+		}
+		for _, b := range h.GateBlockers {
+			ih.Blockers = append(ih.Blockers, one(b))
+		}
+		if len(h.Projected) > 0 {
+			ih.Proj = results(h.Projected)
+		}
+		doc.Hosts = append(doc.Hosts, ih)
+	}
+	doc.Str = in.strs
+	out, err := json.Marshal(doc) // escapes <, >, &, U+2028 and U+2029
+	if err != nil {
+		return nil, fmt.Errorf("html report: data: %w", err)
+	}
+	if bytes.ContainsAny(out, "<>") {
+		return nil, fmt.Errorf("html report: data island is not escaped")
+	}
+	return out, nil
+}
+
+// htmlGroups lists the groups of the report's hosts, sorted.
+func htmlGroups(r *Report) []string {
+	var out []string
+	for _, h := range r.Hosts {
+		out = append(out, h.Groups...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
