@@ -274,6 +274,8 @@ func sampleReport() *Report {
 	// build-01: cgroup v2 only; the kmem checks do not apply.
 	f4 := &facts.Facts{
 		Schema: facts.Schema, Host: "build-01", Hostname: "build-01",
+		Sources:   map[string]*facts.Source{facts.SectionCgroupV2: {Source: "/sys/fs/cgroup/cgroup.controllers"}},
+		Boot:      facts.Boot{Cmdline: "BOOT_IMAGE=/boot/vmlinuz-5.15.0-91-generic root=UUID=4f3c2a1e ro quiet splash", Nokmem: ptr(false), MemcgDisabled: ptr(false), Persisted: []facts.BootConfig{}},
 		Collector: facts.Collector{Version: "1", Transport: "ssh", User: "kaudit", Sudo: true},
 		OS:        facts.OS{ID: "ubuntu", IDLike: "debian", VersionID: "22.04", PrettyName: "Ubuntu 22.04.4 LTS"},
 		Kernel:    facts.Kernel{Release: "5.15.0-91-generic", VersionSignature: "Ubuntu 5.15.0-91.101-generic 5.15.131", Family: "ubuntu", Upstream: "5.15.131"},
@@ -309,6 +311,7 @@ func sampleReport() *Report {
 	// carry markup, terminal escapes and bytes XML forbids.
 	f5 := &facts.Facts{
 		Schema: facts.Schema, Host: "edge-07", Hostname: "edge-07\x1b[2J",
+		Boot:      facts.Boot{Persisted: []facts.BootConfig{}},
 		Collector: facts.Collector{Version: "1", Transport: "ssh", User: "kaudit"},
 		OS:        facts.OS{ID: "ubuntu", VersionID: "16.04", PrettyName: hostilePretty},
 		Kernel:    facts.Kernel{Release: "4.4.0-21-generic", VersionSignature: "Ubuntu 4.4.0-21.37-generic 4.4.6", Family: "ubuntu", Upstream: "4.4.6"},

@@ -292,6 +292,7 @@ func TestHTMLInBrowser(t *testing.T) {
 		p.waitRows("failing kmem.risk", []string{"k8s-node-000", "k8s-node-003"}, false)
 		p.setControl("f-result", "unknown")
 		p.waitRows("kmem.risk unknown", []string{"edge-07"}, false)
+		p.screenshot("report-filtered.png")
 		p.clear()
 
 		// A matrix cell filters by check and group.
@@ -433,7 +434,7 @@ func TestHTMLLargeFleetInBrowser(t *testing.T) {
 	t.Logf("5,000 hosts: loaded and first page rendered in %v", time.Since(start))
 	var count, info string
 	p.eval(`document.getElementById('count').innerText`, &count)
-	if count != "5,000 hosts" {
+	if count != "5,000 hosts · showing 1–100" {
 		t.Errorf("count %q", count)
 	}
 	if n := len(p.rows()); n != 100 {

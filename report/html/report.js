@@ -357,9 +357,10 @@
     tbody.textContent = '';
     tbody.appendChild(frag);
     var total = hosts.length;
-    $('count').textContent = view.length === total
+    var range = view.length > to - from ? ' · showing ' + fmtNum(from + 1) + '–' + fmtNum(to) : '';
+    $('count').textContent = (view.length === total
       ? fmtNum(total) + ' hosts'
-      : fmtNum(view.length) + ' of ' + fmtNum(total) + ' hosts match';
+      : fmtNum(view.length) + ' of ' + fmtNum(total) + ' hosts match') + range;
     $('p-info').textContent = view.length ? (fmtNum(from + 1) + '–' + fmtNum(to) + ' of ' + fmtNum(view.length)) : '';
     $('p-prev').disabled = state.page === 0;
     $('p-next').disabled = state.page >= pages - 1;
