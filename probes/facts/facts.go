@@ -77,6 +77,12 @@ type Facts struct {
 	Memory    Memory    `json:"memory"`
 	Runtimes  Runtimes  `json:"runtimes"`
 	KernelLog KernelLog `json:"kernel_log"`
+
+	// Predicted lists the fact paths ("kmem.kubepods.state",
+	// "runtimes.kubelet.version") that kaudit gate set from an upgrade plan
+	// or predicted from the version tables instead of observing them. Empty
+	// in collected facts.
+	Predicted []string `json:"predicted,omitempty"`
 }
 
 // Collector describes the collection run itself.
