@@ -13,7 +13,6 @@ func TestBadInput(t *testing.T) {
 	cases := []struct {
 		name string
 		src  string
-		env  map[string]string
 		want string // substring of "Summary: Detail"
 		pos  string // file:line:col of the diagnostic's subject
 		warn bool   // a warning, the inventory still loads
@@ -85,7 +84,7 @@ func TestBadInput(t *testing.T) {
 		{name: "entry port out of range", src: "group \"g\" {\n  hosts = [\"h:0\"]\n}\n",
 			want: `port 0 is out of range 1-65535`, pos: "inv.hcl:2:15"},
 		{name: "range past 100000 hosts", src: "group \"g\" {\n  hosts = [\"h[1:200000]\"]\n}\n",
-			want: `"h[1:200000]" expands to more than 100000 hosts`, pos: "inv.hcl:2:12"},
+			want: `"h[1:200000]" expands to more than 100000 hosts, the most an inventory may hold`, pos: "inv.hcl:2:12"},
 		{name: "ranges past 100000 hosts in total", src: "group \"g\" {\n  hosts = [\"a[1:60000]\", \"b[1:60000]\"]\n}\n",
 			want: `the inventory holds more than 100000 hosts`, pos: "inv.hcl:2:26"},
 		{name: "range product past 100000 hosts", src: "group \"g\" {\n  hosts = [\"r[1:1000]-n[1:1000]\"]\n}\n",
@@ -134,8 +133,6 @@ func TestBadInput(t *testing.T) {
 			want: `Label key "a b" must be non-empty`, pos: "inv.hcl:2:12"},
 		{name: "empty ssh_config", src: "defaults {\n  ssh_config = \"\"\n}\n",
 			want: `"ssh_config" must not be empty`, pos: "inv.hcl:2:16"},
-		{name: "no user", src: "host \"h\" {\n}\n", env: map[string]string{"USER": ""},
-			want: `1 host(s), first "h", have no user`, pos: "inv.hcl:1:1"},
 		{name: "syntax error", src: "host \"h\" {\n  port = \n}\n",
 			want: `Invalid expression`, pos: "inv.hcl:2:10"},
 		{name: "params block with a block", src: "params {\n  nested {\n  }\n}\n",
@@ -153,7 +150,7 @@ func TestBadInput(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			inv, _, diags := LoadBytes(map[string][]byte{"inv.hcl": []byte(tc.src)}, testOpts(tc.env, nil))
+			inv, _, diags := LoadBytes(map[string][]byte{"inv.hcl": []byte(tc.src)}, testOpts(nil, nil))
 			sev := hcl.DiagError
 			if tc.warn {
 				sev = hcl.DiagWarning
@@ -228,5 +225,42 @@ func TestResourceGuards(t *testing.T) {
 	}
 	if inv := mustLoad(t, "host \"h\" {\n  user = format(\"%05d-%-8s|%%\", 7, \"x\")\n}\n"); inv.Hosts[0].SSH.User != "00007-x       |%" {
 		t.Errorf("format() = %q", inv.Hosts[0].SSH.User)
+	}
+}
+
+// TestHostLimit: the cap on hosts and on expansion work, at a small scale.
+func TestHostLimit(t *testing.T) {
+	cases := []struct{ name, src, want, pos string }{
+		{"one entry over the cap", "group \"g\" {\n  hosts = [\"h[1:11]\"]\n}\n", `"h[1:11]" expands to more than 10 hosts`, "inv.hcl:2:12"},
+		{"host blocks over the cap", "group \"g\" {\n  hosts = [\"h[1:10]\"]\n}\nhost \"x\" {\n}\n", `With host "x" the inventory holds more than 10 hosts`, "inv.hcl:4:1"},
+		{"repeated entries exhaust the expansion budget",
+			"group \"g\" {\n  hosts = [" + strings.Repeat("\"h[1:10]\", ", 10) + "\"h[1:10]\"]\n}\n",
+			"expand to more than 100 entries in total", "inv.hcl:2:122"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := testOpts(nil, nil)
+			opts.hostLimit = 10
+			inv, _, diags := LoadBytes(map[string][]byte{"inv.hcl": []byte(tc.src)}, opts)
+			if inv != nil {
+				t.Fatalf("want an error:\n%s", diagText(diags))
+			}
+			for _, d := range diags {
+				if strings.Contains(d.Detail, tc.want) {
+					if got := posString(*d.Subject); got != tc.pos {
+						t.Errorf("at %s, want %s", got, tc.pos)
+					}
+					return
+				}
+			}
+			t.Fatalf("no error containing %q:\n%s", tc.want, diagText(diags))
+		})
+	}
+	opts := testOpts(nil, nil)
+	opts.hostLimit = 10
+	// Exactly at the cap, with every host listed twice, loads.
+	src := "group \"a\" {\n  hosts = [\"h[1:10]\"]\n}\ngroup \"b\" {\n  hosts = [\"h[1:5]\", \"h[1:10]\"]\n}\n"
+	if inv, _, diags := LoadBytes(map[string][]byte{"inv.hcl": []byte(src)}, opts); inv == nil {
+		t.Fatalf("hosts in several groups count once:\n%s", diagText(diags))
 	}
 }

@@ -221,11 +221,10 @@ type layer struct {
 // decodeLayer decodes the connection settings and labels present in attrs.
 func (r *loadRun) decodeLayer(d *decl, attrs hcl.Attributes) *layer {
 	l := &layer{}
-	get := func(name string) *hcl.Attribute { return attrs[name] }
-	if a := get("user"); a != nil {
+	if a := attrs["user"]; a != nil {
 		l.user = r.nonEmpty(d, a)
 	}
-	if a, b := get("identity_file"), get("identity_files"); a != nil && b != nil {
+	if a, b := attrs["identity_file"], attrs["identity_files"]; a != nil && b != nil {
 		r.errAt(b.NameRange, "Conflicting arguments",
 			"identity_file is already set at %s; use identity_files = [...] alone to list several keys.", posString(a.NameRange))
 	} else if a != nil || b != nil {
@@ -234,47 +233,47 @@ func (r *loadRun) decodeLayer(d *decl, attrs hcl.Attributes) *layer {
 		}
 		l.identityFiles = r.paths(d, a)
 	}
-	if a := get("identity_passphrase_env"); a != nil {
+	if a := attrs["identity_passphrase_env"]; a != nil {
 		l.passphraseEnv = r.nonEmpty(d, a)
 	}
-	if a := get("password"); a != nil {
+	if a := attrs["password"]; a != nil {
 		l.password = r.password(d, a)
 	}
-	if a := get("agent"); a != nil {
+	if a := attrs["agent"]; a != nil {
 		l.agent = r.boolean(d, a)
 	}
-	if a := get("known_hosts"); a != nil {
+	if a := attrs["known_hosts"]; a != nil {
 		l.knownHosts = r.paths(d, a)
 	}
-	if a := get("host_key_policy"); a != nil {
+	if a := attrs["host_key_policy"]; a != nil {
 		l.hostKeyPolicy = r.oneOf(d, a, "strict", "accept-new")
 	}
-	if a := get("timeout"); a != nil {
+	if a := attrs["timeout"]; a != nil {
 		l.timeout = r.duration(d, a)
 	}
-	if a := get("connect_timeout"); a != nil {
+	if a := attrs["connect_timeout"]; a != nil {
 		l.connectTimeout = r.duration(d, a)
 	}
-	if a := get("sudo"); a != nil {
+	if a := attrs["sudo"]; a != nil {
 		l.sudo = r.boolean(d, a)
 	}
-	if a := get("ssh_config"); a != nil {
+	if a := attrs["ssh_config"]; a != nil {
 		l.sshConfig = r.nonEmpty(d, a)
 		if l.sshConfig.set && l.sshConfig.val != "none" {
 			l.sshConfig.val = r.expandHome(l.sshConfig.val)
 		}
 	}
-	if a := get("port"); a != nil {
+	if a := attrs["port"]; a != nil {
 		l.port = r.integer(d, a, 1, 65535)
 	}
-	if a := get("bastion"); a != nil {
+	if a := attrs["bastion"]; a != nil {
 		// "" is allowed: it means "direct", overriding a group or defaults bastion.
 		l.bastion = r.str(d, a)
 	}
-	if a := get("transport"); a != nil {
+	if a := attrs["transport"]; a != nil {
 		l.transport = r.oneOf(d, a, "ssh", "local")
 	}
-	if a := get("labels"); a != nil {
+	if a := attrs["labels"]; a != nil {
 		l.labels = r.labels(d, a)
 	}
 	return l

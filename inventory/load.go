@@ -21,7 +21,7 @@ const maxFileSize = 4 << 20
 // LoadOptions lets callers and tests replace the process environment, the
 // file system and the clock. A nil field means the os / time default.
 type LoadOptions struct {
-	// Getenv looks up environment variables: env(), $USER, $HOME.
+	// Getenv looks up environment variables: env() and $HOME.
 	// Default os.LookupEnv.
 	Getenv func(string) (string, bool)
 	// ReadFile reads inventory files and file() arguments. Default: os
@@ -209,24 +209,17 @@ type parsedFile struct {
 // loadRun is the state of one load: options, sources for diagnostics and
 // the diagnostics gathered.
 type loadRun struct {
-	opts       LoadOptions
-	home       string   // $HOME, for "~"
-	user       string   // $USER (or $LOGNAME): the built-in default user
-	knownHosts []string // the built-in known_hosts
-	sources    map[string][]byte
-	schemas    schemas
-	diags      hcl.Diagnostics
+	opts    LoadOptions
+	home    string // $HOME, for "~"
+	user    string // $USER (or $LOGNAME): the built-in default user
+	sources map[string][]byte
+	schemas schemas
+	diags   hcl.Diagnostics
 }
 
 func newLoadRun(opts LoadOptions, sources map[string][]byte) *loadRun {
 	r := &loadRun{opts: opts, sources: sources, schemas: newSchemas()}
 	r.home, _ = opts.Getenv("HOME")
-	if u, ok := opts.Getenv("USER"); ok && u != "" {
-		r.user = u
-	} else {
-		r.user, _ = opts.Getenv("LOGNAME")
-	}
-	r.knownHosts = []string{r.expandHome("~/.ssh/known_hosts")}
 	return r
 }
 

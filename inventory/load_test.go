@@ -76,9 +76,7 @@ func TestBuiltinDefaults(t *testing.T) {
 	inv := mustLoad(t, `host "h" {}`)
 	h := inv.Hosts[0]
 	want := SSHSettings{
-		User:           "tester",
 		UseAgent:       true,
-		KnownHosts:     []string{"/home/tester/.ssh/known_hosts"},
 		HostKeyPolicy:  "strict",
 		Timeout:        60 * time.Second,
 		ConnectTimeout: 10 * time.Second,
@@ -484,8 +482,8 @@ group "g" {
 	e := inv.Hosts[0].Effective()
 	want := EffectiveHost{
 		Name: "a:2222", Address: "a", Port: 2222, Transport: "ssh", Groups: []string{"g"},
-		Labels: map[string]string{"role": "worker", "env": "prod"}, User: "tester",
-		IdentityFiles: []string{}, Agent: true, KnownHosts: []string{"/home/tester/.ssh/known_hosts"},
+		Labels:        map[string]string{"role": "worker", "env": "prod"},
+		IdentityFiles: []string{}, Agent: true, KnownHosts: []string{},
 		HostKeyPolicy: "strict", Timeout: "1m0s", ConnectTimeout: "10s", Sudo: true, Declared: "inv.hcl:3:13",
 	}
 	if !reflect.DeepEqual(e, want) {
@@ -499,7 +497,7 @@ group "g" {
 	if len(lines) != 2 || !strings.HasPrefix(lines[0], "NAME") {
 		t.Fatalf("table:\n%s", b.String())
 	}
-	for _, f := range []string{"a:2222", "2222", "tester", "ssh", "env=prod,role=worker", "true", "agent"} {
+	for _, f := range []string{"a:2222", "2222", "ssh", "env=prod,role=worker", "true", "agent"} {
 		if !strings.Contains(lines[1], f) {
 			t.Errorf("row %q lacks %q", lines[1], f)
 		}
@@ -602,5 +600,22 @@ func TestExamplesLoad(t *testing.T) {
 	}
 	if chain := inv.BastionChain(workers[0].Bastion); len(chain) != 2 || chain[0].Name != "edge" {
 		t.Errorf("prod worker chain %v", chain)
+	}
+
+	stg, _, diags := Load([]string{"../examples/staging.hcl"}, opts)
+	if diags.HasErrors() {
+		t.Fatal(diagText(diags))
+	}
+	gpu := hostByName(t, stg, "stg-node-22.fra1.internal")
+	if gpu.SSH.Timeout != 90*time.Second || gpu.Concurrency != 2 || !slices.Equal(gpu.Groups, []string{"workers", "gpu"}) ||
+		gpu.Labels["role"] != "worker" || gpu.Labels["accelerator"] != "nvidia" || gpu.Bastion != "fra1" {
+		t.Errorf("staging gpu node %+v", gpu)
+	}
+	edge := hostByName(t, stg, "[2a01:4f8:c0c:2::23]:2222")
+	if edge.Address != "2a01:4f8:c0c:2::23" || edge.Port != 2222 || edge.Bastion != "" {
+		t.Errorf("staging edge node %+v", edge)
+	}
+	if legacy := hostByName(t, stg, "nat.fra1.internal:2202"); legacy.SSH.User != "kaudit" || legacy.Port != 2202 {
+		t.Errorf("staging legacy VM %+v", legacy)
 	}
 }

@@ -444,10 +444,14 @@ func (r *loadRun) buildHosts(inv *Inventory, ds *declared) {
 		case *groupDecl:
 			for _, e := range t.entries {
 				n := e.pat.count(limit)
-				if n > limit || expansions+n > maxExpansions {
+				switch {
+				case n > limit:
 					r.errAt(e.expr.Range(), "Too many hosts",
-						"%q expands to %s hosts; an inventory may hold at most %d hosts (%d entries across all groups). Split the inventory or narrow the range.",
-						e.pat.text, countString(n, limit), limit, maxExpansions)
+						"%q expands to more than %d hosts, the most an inventory may hold. Split the inventory or narrow the range.", e.pat.text, limit)
+					return
+				case expansions+n > maxExpansions:
+					r.errAt(e.expr.Range(), "Too many hosts",
+						"With %q the group hosts lists expand to more than %d entries in total (a host listed in several groups counts each time). Split the inventory.", e.pat.text, maxExpansions)
 					return
 				}
 				expansions += n
@@ -493,13 +497,6 @@ func (r *loadRun) buildHosts(inv *Inventory, ds *declared) {
 		inv.Hosts = append(inv.Hosts, r.resolveHost(rec, ds))
 	}
 	r.checkHosts(inv.Hosts)
-}
-
-func countString(n, limit int) string {
-	if n > limit {
-		return fmt.Sprintf("more than %d", limit)
-	}
-	return fmt.Sprint(n)
 }
 
 // resolveHost applies host > groups (file order, first wins) > defaults >
@@ -551,17 +548,12 @@ func (r *loadRun) resolveHost(rec *hostRec, ds *declared) *Host {
 	return h
 }
 
-// checkHosts rejects two hosts that dial the same address:port and SSH
-// hosts without a user.
+// checkHosts rejects two SSH hosts that dial the same address:port.
 func (r *loadRun) checkHosts(hosts []*Host) {
 	seen := make(map[string]*Host, len(hosts))
-	var noUser []*Host
 	for _, h := range hosts {
 		if h.Transport != "ssh" {
 			continue
-		}
-		if h.SSH.User == "" {
-			noUser = append(noUser, h)
 		}
 		key := strings.ToLower(h.Address) + "\x00" + fmt.Sprint(h.Port)
 		if first := seen[key]; first != nil {
@@ -571,11 +563,6 @@ func (r *loadRun) checkHosts(hosts []*Host) {
 			continue
 		}
 		seen[key] = h
-	}
-	if len(noUser) > 0 {
-		h := noUser[0]
-		r.errAt(fromRange(h.DeclRange), "No SSH user",
-			"%d host(s), first %q, have no user: set user in defaults, a group or the host block, or export USER.", len(noUser), h.Name)
 	}
 }
 
@@ -587,17 +574,22 @@ func fromRange(p Range) hcl.Range {
 
 func (r *loadRun) resolveSSH(ls []*layer) SSHSettings {
 	return SSHSettings{
-		User:                  pick(ls, func(l *layer) setting[string] { return l.user }, r.user),
+		// Unset user stays "": the transport takes ssh_config's User, else
+		// the local user, as ssh does.
+		User:                  pick(ls, func(l *layer) setting[string] { return l.user }, ""),
 		IdentityFiles:         slices.Clone(pick(ls, func(l *layer) setting[[]string] { return l.identityFiles }, nil)),
 		IdentityPassphraseEnv: pick(ls, func(l *layer) setting[string] { return l.passphraseEnv }, ""),
 		Password:              pick(ls, func(l *layer) setting[Secret] { return l.password }, Secret{}),
 		UseAgent:              pick(ls, func(l *layer) setting[bool] { return l.agent }, true),
-		KnownHosts:            slices.Clone(pick(ls, func(l *layer) setting[[]string] { return l.knownHosts }, r.knownHosts)),
-		HostKeyPolicy:         pick(ls, func(l *layer) setting[string] { return l.hostKeyPolicy }, defaultHostKeyPolicy),
-		Timeout:               pick(ls, func(l *layer) setting[time.Duration] { return l.timeout }, defaultTimeout),
-		ConnectTimeout:        pick(ls, func(l *layer) setting[time.Duration] { return l.connectTimeout }, defaultConnectTimeout),
-		Sudo:                  pick(ls, func(l *layer) setting[bool] { return l.sudo }, false),
-		SSHConfig:             pick(ls, func(l *layer) setting[string] { return l.sshConfig }, ""),
+		// Unset known_hosts stays empty: the transport then follows OpenSSH
+		// (ssh_config's UserKnownHostsFile, else ~/.ssh/known_hosts, plus
+		// the global file), as it does for identity files.
+		KnownHosts:     slices.Clone(pick(ls, func(l *layer) setting[[]string] { return l.knownHosts }, nil)),
+		HostKeyPolicy:  pick(ls, func(l *layer) setting[string] { return l.hostKeyPolicy }, defaultHostKeyPolicy),
+		Timeout:        pick(ls, func(l *layer) setting[time.Duration] { return l.timeout }, defaultTimeout),
+		ConnectTimeout: pick(ls, func(l *layer) setting[time.Duration] { return l.connectTimeout }, defaultConnectTimeout),
+		Sudo:           pick(ls, func(l *layer) setting[bool] { return l.sudo }, false),
+		SSHConfig:      pick(ls, func(l *layer) setting[string] { return l.sshConfig }, ""),
 	}
 }
 
