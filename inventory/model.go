@@ -20,7 +20,7 @@ type Host struct {
 	Address string            // host name or IP literal to dial (no port, no brackets)
 	Port    int               // default 22
 	Groups  []string          // groups that list this host, in file order
-	Labels  map[string]string // merged: defaults < groups (in order) < host
+	Labels  map[string]string // merged: defaults < groups (the first group in file order wins a key) < host
 	Bastion string            // name of the first hop, "" for direct
 
 	Transport string // "ssh" (default) or "local"
@@ -33,12 +33,12 @@ type Host struct {
 
 // SSHSettings are the effective connection settings of a host or bastion.
 type SSHSettings struct {
-	User                  string
-	IdentityFiles         []string      // "~" expanded
+	User                  string        // "" = ssh_config's User, else the local user (the transport decides)
+	IdentityFiles         []string      // "~" expanded; empty = ssh_config / OpenSSH defaults
 	IdentityPassphraseEnv string        // name of the env var holding the key passphrase
 	Password              Secret        // from env() or file() only (a literal is accepted with a warning)
 	UseAgent              bool          // use SSH_AUTH_SOCK when set (default true)
-	KnownHosts            []string      // "~" expanded
+	KnownHosts            []string      // "~" expanded; empty = ssh_config / OpenSSH defaults
 	HostKeyPolicy         string        // "strict" (default) or "accept-new"
 	Timeout               time.Duration // bounds the whole host (default 60s)
 	ConnectTimeout        time.Duration // TCP connect + SSH handshake (default 10s)
