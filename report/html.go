@@ -124,6 +124,7 @@ func (HTML) Render(w io.Writer, r *Report) error {
 		"hostIcon":   hostIcon,
 		"resultIcon": htmlResultIcon,
 		"comma":      comma,
+		"hostsN":     hostsN,
 	}).Parse(string(tmplText))
 	if err != nil {
 		return fmt.Errorf("html report: parse template: %w", err)
@@ -203,9 +204,7 @@ func htmlViewOf(r *Report) htmlView {
 		v.Started += " UTC"
 	}
 	v.Title = "kaudit · " + v.Inventory
-	if d := runDuration(r); d > 0 {
-		v.Duration = fmtDuration(d)
-	}
+	v.Duration = runTook(r)
 	if r.Summary.Baseline != nil {
 		v.BaselineN = r.Summary.Baseline
 	}
@@ -325,6 +324,9 @@ func htmlVerdictOf(r *Report) htmlVerdict {
 			v.Text = "Gate: go"
 		} else {
 			v.Text = fmt.Sprintf("All %s hosts compliant at %s", comma(len(r.Hosts)), r.FailOn)
+			if len(r.Hosts) == 1 {
+				v.Text = "The host is compliant at " + r.FailOn
+			}
 		}
 	}
 	return v

@@ -97,7 +97,8 @@ func seconds(ms int64) string { return fmt.Sprintf("%.3f", float64(ms)/1000) }
 
 // Render writes r as JUnit XML to w.
 func (JUnit) Render(w io.Writer, r *Report) error {
-	root := junitSuites{Name: "kaudit", Time: seconds(runDuration(r).Milliseconds())}
+	d, _ := runDuration(r)
+	root := junitSuites{Name: "kaudit", Time: seconds(d.Milliseconds())}
 	for i := range r.Hosts {
 		s := junitHost(r, &r.Hosts[i], i)
 		root.Tests += s.Tests

@@ -244,8 +244,8 @@ func (o *textOut) header(r *Report) {
 	if r.StartedAt != "" {
 		when = append(when, "started "+clip(r.StartedAt, 40))
 	}
-	if d := runDuration(r); d > 0 {
-		when = append(when, "took "+fmtDuration(d))
+	if took := runTook(r); took != "" {
+		when = append(when, "took "+took)
 	}
 	if len(when) > 0 {
 		o.line(strings.Join(when, " · "))
@@ -491,7 +491,7 @@ func (o *textOut) verdict(r *Report) {
 		case r.Plan != nil:
 			msg = "gate could not judge every host"
 		default:
-			msg = fmt.Sprintf("no failures at or above %s, but %d hosts unreachable and %d incomplete",
+			msg = fmt.Sprintf("no failures at or above %s, but %d unreachable and %d incomplete",
 				r.FailOn, r.Summary.Hosts[HostUnreachable], r.Summary.Hosts[HostIncomplete])
 			if r.Interrupted {
 				msg += "; run interrupted"
@@ -502,7 +502,10 @@ func (o *textOut) verdict(r *Report) {
 		if r.Plan != nil {
 			msg = "gate: go"
 		} else {
-			msg = fmt.Sprintf("all %d hosts compliant at %s", len(r.Hosts), r.FailOn)
+			msg = fmt.Sprintf("%s compliant at %s", hostsN(len(r.Hosts)), r.FailOn)
+			if len(r.Hosts) > 1 {
+				msg = "all " + msg
+			}
 		}
 		msg = o.c(ansiBold+";"+ansiGreen, "OK") + "  " + msg
 	}

@@ -177,14 +177,36 @@ func evidencePairs(ev map[string]any) [][2]string {
 	return out
 }
 
-// runDuration is FinishedAt − StartedAt, or 0 when either does not parse.
-func runDuration(r *Report) time.Duration {
+// runDuration is FinishedAt − StartedAt; ok is false when either does not
+// parse or they are out of order.
+func runDuration(r *Report) (d time.Duration, ok bool) {
 	start, err1 := time.Parse(time.RFC3339, r.StartedAt)
 	end, err2 := time.Parse(time.RFC3339, r.FinishedAt)
 	if err1 != nil || err2 != nil || end.Before(start) {
-		return 0
+		return 0, false
 	}
-	return end.Sub(start)
+	return end.Sub(start), true
+}
+
+// runTook prints the run's duration for people: "42.0s", "<1s" (the
+// timestamps have whole seconds), "" when unknown.
+func runTook(r *Report) string {
+	d, ok := runDuration(r)
+	switch {
+	case !ok:
+		return ""
+	case d < time.Second:
+		return "<1s"
+	}
+	return fmtDuration(d)
+}
+
+// hostsN is "1 host" or "N hosts" (N with thousands commas).
+func hostsN(n int) string {
+	if n == 1 {
+		return "1 host"
+	}
+	return comma(n) + " hosts"
 }
 
 // msDuration converts milliseconds.

@@ -359,8 +359,8 @@
     var total = hosts.length;
     var range = view.length > to - from ? ' · showing ' + fmtNum(from + 1) + '–' + fmtNum(to) : '';
     $('count').textContent = (view.length === total
-      ? fmtNum(total) + ' hosts'
-      : fmtNum(view.length) + ' of ' + fmtNum(total) + ' hosts match') + range;
+      ? fmtNum(total) + (total === 1 ? ' host' : ' hosts')
+      : fmtNum(view.length) + ' of ' + fmtNum(total) + (total === 1 ? ' host matches' : ' hosts match')) + range;
     $('p-info').textContent = view.length ? (fmtNum(from + 1) + '–' + fmtNum(to) + ' of ' + fmtNum(view.length)) : '';
     $('p-prev').disabled = state.page === 0;
     $('p-next').disabled = state.page >= pages - 1;
