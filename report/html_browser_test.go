@@ -25,7 +25,7 @@ import (
 // chromedp (Debian's chromium package; skipped when absent unless CI=true).
 // The flags keep Chromium off the network, which this machine does not have.
 
-// page is one browser tab with everything it reported.
+// browserPage is one browser tab with everything it reported.
 type browserPage struct {
 	ctx context.Context
 	t   *testing.T
@@ -109,8 +109,11 @@ func (p *browserPage) load(r *Report) string {
 	if err := WriteFileAtomic(file, func(w io.Writer) error { return HTML{}.Render(w, r) }); err != nil {
 		p.t.Fatal(err)
 	}
-	p.url = "file://" + file
-	p.run(chromedp.Navigate(p.url), chromedp.WaitVisible("#host-rows tr", chromedp.ByQuery))
+	url := "file://" + file
+	p.mu.Lock()
+	p.url = url
+	p.mu.Unlock()
+	p.run(chromedp.Navigate(url), chromedp.WaitVisible("#host-rows tr", chromedp.ByQuery))
 	return file
 }
 
