@@ -86,6 +86,7 @@ func (a *app) writeReports(r *report.Report, targets []reportTarget) error {
 		opts := report.Options{Verbose: a.verbose}
 		if t.path == "" {
 			opts.Color = a.colorFor(a.stdout)
+			opts.Width = terminalWidth(a.stdout)
 		}
 		rd, err := report.New(t.format, opts)
 		if err != nil {
