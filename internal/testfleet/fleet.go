@@ -73,6 +73,7 @@ type Fleet struct {
 	mu      sync.Mutex
 	stopped bool
 	waits   []chan error // one per started process, closed on exit
+	pids    []int        // processes this Fleet value started (sshd, tarpits)
 }
 
 // Start builds the fleet and starts its sshd and tarpits. It needs root. On
@@ -268,6 +269,7 @@ func (f *Fleet) startProcess(env []string, name string, args ...string) (<-chan 
 	go func() { done <- cmd.Wait(); close(done) }()
 	f.mu.Lock()
 	f.waits = append(f.waits, done)
+	f.pids = append(f.pids, cmd.Process.Pid)
 	f.mu.Unlock()
 	return done, nil
 }

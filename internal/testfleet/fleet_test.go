@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -244,11 +245,15 @@ func assertGone(t *testing.T, f *Fleet) {
 	if _, err := os.Lstat(f.Dir); err == nil {
 		t.Errorf("%s is left", f.Dir)
 	}
+	for _, pid := range f.pids {
+		if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); err == nil {
+			t.Errorf("process %d started by the fleet is left", pid)
+		}
+	}
 	procs, _ := filepath.Glob("/proc/[0-9]*")
 	for _, p := range procs {
 		cmdline, _ := os.ReadFile(p + "/cmdline")
-		environ, _ := os.ReadFile(p + "/environ")
-		if bytes.Contains(cmdline, []byte(f.Dir)) || bytes.Contains(environ, []byte(TarpitEnv+"=")) {
+		if bytes.Contains(cmdline, []byte(f.Dir+"/")) {
 			t.Errorf("process %s is left: %q", p, bytes.ReplaceAll(cmdline, []byte{0}, []byte{' '}))
 		}
 	}

@@ -205,11 +205,10 @@ func copySystem(sys *sysFiles, dir string) error {
 func ensureAccount(ctx context.Context, name string) (account, error) {
 	a, shell, err := lookupPasswd(name)
 	if err != nil {
-		if err := runCmd(ctx, "useradd", "-M", "-d", "/home/"+name, "-s", "/bin/sh", name); err != nil {
-			return account{}, fmt.Errorf("create user %s: %w", name, err)
-		}
+		uerr := runCmd(ctx, "useradd", "-M", "-d", "/home/"+name, "-s", "/bin/sh", name)
+		// A concurrent Start may have created it meanwhile: look again.
 		if a, shell, err = lookupPasswd(name); err != nil {
-			return account{}, err
+			return account{}, fmt.Errorf("create user %s: %w", name, errors.Join(uerr, err))
 		}
 	}
 	if shell != "/bin/sh" && shell != "/usr/bin/sh" {

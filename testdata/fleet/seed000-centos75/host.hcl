@@ -1,6 +1,8 @@
 # Seed 000: "kernel deadlock caused by kmem counting in k8s". CentOS 7.5.1804,
 # 3.10.0-862.el7, kubelet v1.12.3, Docker 18.06.1-ce with its bundled
-# docker-runc 1.0.0-rc5+dev. kmem accounting is on everywhere (cgroupfs
+# docker-runc 1.0.0-rc5+dev (upstream runc at commit 69663f0b, renamed by
+# docker-ce: NOT the projectatomic fork of RHEL's docker-runc-current, so
+# kmem.runc fails here). kmem accounting is on everywhere (cgroupfs
 # driver): kubepods and every container cgroup have a readable
 # memory.kmem.slabinfo. dmesg holds seed 000's SLUB / socket / ICMP6 / oops
 # lines verbatim after the timestamp; the seed's "CPU#xx" is not a possible

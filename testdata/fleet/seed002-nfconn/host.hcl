@@ -7,8 +7,9 @@
 # - the kernel log FALLBACK: dmesg is restricted (dmesg_restrict = 1, the stub
 #   fails as util-linux does), journalctl is not installed for the collector's
 #   user, so the collector must read /var/log/messages, which holds seed 002's
-#   lines verbatim (readable: rsyslog here writes 0644). The oci runtime error
-#   is wrapped over three lines in the seed and is kept wrapped.
+#   lines verbatim (readable: rsyslog here writes 0644). The dockerd "oci
+#   runtime error ... exit status 6" is wrapped over three lines in the seed
+#   and is kept wrapped.
 # - fragmentation: /proc/buddyinfo is the broken node's, verbatim (no free
 #   block above order 4 in Normal), extfrag_index and extfrag_threshold
 #   verbatim; debugfs is readable here on purpose.
@@ -73,7 +74,7 @@ expect {
   docker                = "1.13.1"
   kubelet               = "v1.9.11"
   kernel_log_source     = "/var/log/messages"
-  kernel_log_signatures = ["page_alloc_fail", "nf_conntrack_cache"]
+  kernel_log_signatures = ["page_alloc_fail", "nf_conntrack_cache", "oci_runtime_error"]
   host_status           = "noncompliant"
   checks = {
     "kmem.kernel"        = "fail"

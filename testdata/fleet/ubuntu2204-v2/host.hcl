@@ -34,9 +34,6 @@ expect {
   kernel_log_signatures = []
   host_status           = "compliant"
   checks = {
-    "kmem.kernel"     = "not_applicable"
-    "kmem.runc"       = "pass"
-    "kmem.kubelet"    = "pass"
-    "kmem.risk"       = "pass"
+    "kmem.kernel" = "not_applicable"
   }
 }

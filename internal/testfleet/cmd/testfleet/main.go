@@ -5,6 +5,7 @@
 //	testfleet down [--state FILE | --all]
 //	testfleet exec [--state FILE] -- command [args...]
 //	testfleet info [--state FILE] inventory|netns|dir|known_hosts|client_key|sshd_log
+//	testfleet checksum [--state FILE]
 //	testfleet tarpit ADDR:PORT
 //
 // Without --state, down/exec/info use the newest run under
@@ -41,6 +42,7 @@ const usage = `usage:
   testfleet down [--state FILE | --all]
   testfleet exec [--state FILE] -- command [args...]
   testfleet info [--state FILE] inventory|netns|dir|known_hosts|client_key|sshd_log
+  testfleet checksum [--state FILE]
   testfleet tarpit ADDR:PORT
 `
 
@@ -59,6 +61,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return cmdExec(ctx, args[1:], stderr)
 	case "info":
 		err = cmdInfo(args[1:], stdout)
+	case "checksum":
+		err = cmdChecksum(args[1:], stdout)
 	case "tarpit":
 		if len(args) != 2 {
 			err = errors.New("usage: testfleet tarpit ADDR:PORT")
@@ -233,5 +237,25 @@ func cmdInfo(args []string, stdout io.Writer) error {
 		return usageError{fmt.Sprintf("info: unknown field %q", fs.Arg(0))}
 	}
 	fmt.Fprintln(stdout, v)
+	return nil
+}
+
+// cmdChecksum prints the checksum of every host tree (equal before and after
+// an audit: the audit changed nothing).
+func cmdChecksum(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("checksum", flag.ContinueOnError)
+	state := fs.String("state", "", "state file written by up")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	f, err := loadState(*state)
+	if err != nil {
+		return err
+	}
+	sum, err := f.Checksum()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, sum)
 	return nil
 }
