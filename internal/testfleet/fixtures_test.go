@@ -41,14 +41,19 @@ func TestFixtureNames(t *testing.T) {
 	}
 }
 
+// testBuilder builds trees without the machine's programs, device nodes or
+// chown: what a non-root test can do.
+func testBuilder(all map[string]*Fixture) *builder {
+	dir, _ := filepath.Abs(fleetDir)
+	return &builder{fleetDir: dir, fixtures: all, user: account{Name: "kaudit", UID: 4242, GID: 4242, Home: "/home/kaudit"}}
+}
+
 // buildUnprivileged builds a fixture tree without the machine's programs and
 // without device nodes: enough to check the files a collector would read.
 func buildUnprivileged(t *testing.T, all map[string]*Fixture, name string) string {
 	t.Helper()
-	b := &builder{fleetDir: all[name].Dir + "/..", fixtures: all, user: account{Name: "kaudit", UID: 4242, GID: 4242, Home: "/home/kaudit"}}
-	b.fleetDir = filepath.Dir(all[name].Dir)
 	root := filepath.Join(t.TempDir(), name)
-	if err := b.buildHost(all[name], root); err != nil {
+	if err := testBuilder(all).buildHost(all[name], root); err != nil {
 		t.Fatal(err)
 	}
 	return root
