@@ -455,6 +455,13 @@ func DownAll(ctx context.Context) ([]string, error) {
 		}
 		done = append(done, "network namespace "+ns)
 	}
+	// An sshd of a fleet whose namespace is already gone: its command line
+	// names its config under BaseDir.
+	for _, pid := range fleetSSHDs() {
+		if err := syscall.Kill(pid, syscall.SIGKILL); err == nil {
+			done = append(done, "sshd process "+strconv.Itoa(pid))
+		}
+	}
 	entries, err := os.ReadDir(BaseDir)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		errs = append(errs, err)
@@ -615,4 +622,29 @@ func defaultFixtures() (string, error) {
 		}
 		dir = parent
 	}
+}
+
+// fleetSSHDs lists sshd processes started with a config under BaseDir.
+func fleetSSHDs() []int {
+	procs, _ := filepath.Glob("/proc/[0-9]*")
+	var pids []int
+	for _, p := range procs {
+		cmdline, err := os.ReadFile(p + "/cmdline")
+		if err != nil {
+			continue
+		}
+		args := strings.Split(string(cmdline), "\x00")
+		if len(args) < 3 || filepath.Base(args[0]) != "sshd" {
+			continue
+		}
+		for i := 1; i+1 < len(args); i++ {
+			if args[i] == "-f" && strings.HasPrefix(args[i+1], BaseDir+"/") {
+				if pid, err := strconv.Atoi(filepath.Base(p)); err == nil && pid != os.Getpid() {
+					pids = append(pids, pid)
+				}
+				break
+			}
+		}
+	}
+	return pids
 }
