@@ -1,0 +1,128 @@
+# kmem.kernel, kmem.nokmem_boot, kmem.boot_drift, kmem.memcg_disabled.
+package kaudit.kmem
+
+# ---------------------------------------------------------------- kmem.kernel
+
+_rhel7_pre_slab_fix if {
+	input.kernel.family == "rhel7"
+	_vcmp("rpm", input.kernel.release, thresholds.rhel7_slab_fix) < 0
+}
+
+_kernel_extra := sprintf("; it also predates the slab crash fix (%s)", [thresholds.rhel7_slab_fix]) if {
+	_rhel7_pre_slab_fix
+} else := ""
+
+r_kernel := res("kmem.kernel", "not_applicable", affect_desc, affect_evidence, "") if {
+	layout == "none"
+} else := res("kmem.kernel", "fail", concat("", [affect_desc, _kernel_extra]), affect_evidence, checks["kmem.kernel"].remediation) if {
+	kernel_state == "affected"
+} else := res("kmem.kernel", "pass", affect_desc, affect_evidence, "") if {
+	kernel_state in {"fixed", "no_kmem"}
+} else := res("kmem.kernel", "unknown", affect_desc, affect_evidence, "")
+
+# ---------------------------------------------------------------- kmem.nokmem_boot
+
+_nokmem_ev := object.union(object.union(affect_evidence, kmem_evidence), {"boot.cmdline": object.get(input, ["boot", "cmdline"], null), "boot.nokmem": object.get(input, ["boot", "nokmem"], null)})
+
+# whether runtime mitigations keep kmem off while nokmem is missing.
+_coverage := sprintf("runtime mitigations cover the node meanwhile (runc: %s, kubelet: %s)", [runc_side, kubelet_side]) if {
+	kmem_switch == "off"
+} else := sprintf("nothing else keeps kmem off: %s", [concat(", ", kmem_switch_why)]) if {
+	kmem_switch == "on"
+} else := sprintf("whether runc and the kubelet keep kmem off is unknown (runc: %s, kubelet: %s)", [runc_side, kubelet_side])
+
+r_nokmem_boot := res("kmem.nokmem_boot", "not_applicable", affect_desc, affect_evidence, "") if {
+	affect == "unaffected"
+} else := res("kmem.nokmem_boot", "unknown", affect_desc, affect_evidence, "") if {
+	affect == "unknown"
+} else := res("kmem.nokmem_boot", "unknown", sprintf("running kernel command line not read (%s)", [src_note("cmdline")]), _nokmem_ev, "") if {
+	cmdline_nokmem == "unknown"
+} else := res("kmem.nokmem_boot", "fail", sprintf("cgroup.memory=nokmem is on the running cmdline but %s ignores it: kmem accounting is still on (%s)", [kernel_desc, concat(", ", kmem_switch_why)]), _nokmem_ev, concat("; ", [checks["kmem.runc"].remediation, checks["kmem.kubelet"].remediation, checks["kmem.kernel"].remediation])) if {
+	nokmem_state == "ignored"
+	kmem_seen
+} else := res("kmem.nokmem_boot", "fail", sprintf("cgroup.memory=nokmem is on the running cmdline but %s predates it for cgroup v1 (~%s): unknown dotted boot options are silently ignored", [kernel_desc, thresholds.kernel_nokmem_v1]), _nokmem_ev, checks["kmem.kernel"].remediation) if {
+	nokmem_state == "ignored"
+} else := res("kmem.nokmem_boot", "pass", sprintf("cgroup.memory=nokmem is on the running cmdline and %d sampled cgroups read EIO (kmem accounting off)", [inactive_count]), _nokmem_ev, "") if {
+	cmdline_nokmem == true
+	kmem_observed == "inactive"
+} else := res("kmem.nokmem_boot", "unknown", sprintf("cgroup.memory=nokmem is on the running cmdline of %s, but RHEL 7 support for it is unconfirmed (reported from 3.10.0-1062) and no memory.kmem.slabinfo was sampled to verify it (kubepods: %s)", [kernel_desc, kubepods_state]), _nokmem_ev, _cmd_verify) if {
+	cmdline_nokmem == true
+	input.kernel.family == "rhel7"
+} else := res("kmem.nokmem_boot", "pass", sprintf("cgroup.memory=nokmem is on the running cmdline of %s, which honours it (>= ~%s); no cgroup was sampled to confirm", [kernel_desc, thresholds.kernel_nokmem_v1]), _nokmem_ev, "") if {
+	cmdline_nokmem == true
+} else := res("kmem.nokmem_boot", "fail", sprintf("cgroup.memory=nokmem is not on the running cmdline of %s; %s", [kernel_desc, _coverage]), _nokmem_ev, checks["kmem.nokmem_boot"].remediation) if {
+	cmdline_nokmem == false
+} else := res("kmem.nokmem_boot", "unknown", "cannot judge cgroup.memory=nokmem", _nokmem_ev, "")
+
+# ---------------------------------------------------------------- kmem.boot_drift
+
+_flags := {"cgroup.memory=nokmem": "nokmem", "cgroup_disable=memory": "memcg_disabled"}
+
+# drift[flag]: the relevant persisted entries that disagree with the running
+# cmdline about flag.
+drift[name] := entries if {
+	some name, field in _flags
+	running := input.boot[field]
+	is_boolean(running)
+	entries := [p |
+		some p in boot_relevant
+		object.get(p, field, false) != running
+	]
+	count(entries) > 0
+}
+
+_entry_desc(p) := sprintf("%s %s (%s)", [p.kind, p.source, p.entry]) if {
+	p.entry != ""
+} else := sprintf("%s %s", [p.kind, p.source])
+
+_drift_case(name) := "reboot pending" if {
+	input.boot[_flags[name]] == false
+	some p in drift[name]
+	p.kind != "default_grub"
+} else := "only in /etc/default/grub: grub2-mkconfig not run, the next boot will not have it" if {
+	input.boot[_flags[name]] == false
+} else := "not persisted: lost at the next boot or kernel update"
+
+_drift_line(name) := sprintf("%s is in %s but not on the running cmdline: %s", [name, concat(", ", [_entry_desc(p) | some p in drift[name]]), _drift_case(name)]) if {
+	input.boot[_flags[name]] == false
+} else := sprintf("%s is on the running cmdline but not in %s: %s", [name, concat(", ", [_entry_desc(p) | some p in drift[name]]), _drift_case(name)])
+
+_drift_fix(name) := "reboot" if {
+	_drift_case(name) == "reboot pending"
+} else := "grub2-mkconfig -o /boot/grub2/grub.cfg && reboot" if {
+	input.boot[_flags[name]] == false
+} else := _cmd_nokmem_grub if {
+	name == "cgroup.memory=nokmem"
+} else := `sed -i '/^GRUB_CMDLINE_LINUX=/ s/"$/ cgroup_disable=memory"/' /etc/default/grub && grub2-mkconfig -o /boot/grub2/grub.cfg (or grubby --update-kernel=ALL --args=cgroup_disable=memory)`
+
+_drift_ev := {
+	"boot.cmdline": object.get(input, ["boot", "cmdline"], null),
+	"boot.nokmem": object.get(input, ["boot", "nokmem"], null),
+	"boot.memcg_disabled": object.get(input, ["boot", "memcg_disabled"], null),
+	"boot.persisted": [object.filter(p, {"kind", "source", "entry", "default", "nokmem", "memcg_disabled"}) | some p in persisted],
+}
+
+r_boot_drift := res("kmem.boot_drift", "unknown", sprintf("running kernel command line not read (%s)", [src_note("cmdline")]), _drift_ev, "") if {
+	not is_boolean(input.boot.nokmem)
+} else := res("kmem.boot_drift", "not_applicable", "no boot loader configuration on this host (no /etc/default/grub, grub.cfg, BLS entries, grubenv or grubby)", _drift_ev, "") if {
+	no_bootloader
+} else := res("kmem.boot_drift", "unknown", sprintf("no persisted default boot entry found (%s)", [concat("; ", [src_note(s) | some s in boot_sections])]), _drift_ev, "") if {
+	count(boot_relevant) == 0
+} else := res("kmem.boot_drift", "fail", concat("; ", [_drift_line(name) | some name, _ in drift]), _drift_ev, concat("; ", {_drift_fix(name) | some name, _ in drift})) if {
+	count(drift) > 0
+} else := res("kmem.boot_drift", "pass", sprintf("running cmdline and %d persisted boot entries agree (cgroup.memory=nokmem: %v, cgroup_disable=memory: %v)", [count(boot_relevant), input.boot.nokmem, object.get(input.boot, "memcg_disabled", false)]), _drift_ev, "")
+
+# ---------------------------------------------------------------- kmem.memcg_disabled
+
+_md_ev := {"boot.cmdline": object.get(input, ["boot", "cmdline"], null), "boot.memcg_disabled": object.get(input, ["boot", "memcg_disabled"], null), "runtimes.kubelet.version": object.get(input, ["runtimes", "kubelet", "version"], null), "runtimes.kubelet.path": object.get(input, ["runtimes", "kubelet", "path"], null)}
+
+r_memcg_disabled := res("kmem.memcg_disabled", "not_applicable", sprintf("no kubelet on this node (cgroup_disable=memory: %v)", [object.get(input.boot, "memcg_disabled", "unknown")]), _md_ev, "") if {
+	kubelet_presence == "absent"
+} else := res("kmem.memcg_disabled", "fail", sprintf("cgroup_disable=memory is on the running cmdline of a node that runs kubelet %s: the memory controller is gone and pod memory limits are not enforced", [kubelet_version]), _md_ev, checks["kmem.memcg_disabled"].remediation) if {
+	input.boot.memcg_disabled == true
+	kubelet_presence == "present"
+} else := res("kmem.memcg_disabled", "pass", "cgroup_disable=memory is not on the running cmdline", _md_ev, "") if {
+	input.boot.memcg_disabled == false
+} else := res("kmem.memcg_disabled", "unknown", sprintf("cgroup_disable=memory is on the running cmdline; whether a kubelet runs is unknown (%s)", [src_note("kubelet")]), _md_ev, "") if {
+	input.boot.memcg_disabled == true
+} else := res("kmem.memcg_disabled", "unknown", sprintf("running kernel command line not read (%s)", [src_note("cmdline")]), _md_ev, "")

@@ -1,0 +1,101 @@
+# kmem.risk: the bottom line, and the single shortest fix for this node.
+package kaudit.kmem
+
+_risk_ev := object.union_n([
+	affect_evidence,
+	kmem_evidence,
+	{"boot.nokmem": object.get(input, ["boot", "nokmem"], null), "boot.cmdline": object.get(input, ["boot", "cmdline"], null), "runtimes.kubelet.version": object.get(input, ["runtimes", "kubelet", "version"], null), "runtimes.kubelet_cgroup_driver": object.get(input, ["runtimes", "kubelet_cgroup_driver"], null)},
+	{
+		"runtimes.runc": [runc_bin_desc(b) | some b in _runc_bins],
+		"derived.kmem_switch": kmem_switch,
+		"derived.nokmem_state": nokmem_state,
+		"derived.runc_side": runc_side,
+		"derived.kubelet_side": kubelet_side,
+	},
+])
+
+# runc / the kubelet will (re-)enable kmem on new cgroups, judged by version
+# unless the evidence shows a nokmem build.
+_runc_will_enable if {
+	runc_presence == "present"
+	runc_worst.verdict == "enables"
+	runc_side != "neutralised"
+}
+
+_kubelet_will_enable if {
+	kubelet_presence == "present"
+	kubelet_verdict == "enables"
+	kubelet_side != "neutralised"
+}
+
+# their versions (or builds) are fine: they will not enable kmem.
+_runc_fine if runc_presence == "absent"
+
+_runc_fine if {
+	runc_presence == "present"
+	runc_worst.verdict in {"safe", "explicit_only"}
+}
+
+_runc_fine if runc_side == "neutralised"
+
+_kubelet_fine if kubelet_presence == "absent"
+
+_kubelet_fine if kubelet_side == "neutralised"
+
+_kubelet_fine if {
+	kubelet_presence == "present"
+	kubelet_verdict == "safe"
+}
+
+# risk_fix: the single shortest fix for a failing node.
+risk_fix := {
+	"fix": "reboot: cgroup.memory=nokmem is already persisted for the next boot",
+	"remediation": concat("; ", ["reboot", _cmd_verify]),
+} if {
+	cmdline_nokmem == false
+	nokmem_persisted_next
+} else := {
+	"fix": sprintf("%s ignores cgroup.memory=nokmem: stop runc and the kubelet enabling kmem (runc >= 1.0.0-rc94, kubelet >= 1.22 or nokmem builds) and reboot", [kernel_desc]),
+	"remediation": concat("; ", [checks["kmem.runc"].remediation, checks["kmem.kubelet"].remediation, checks["kmem.kernel"].remediation]),
+} if {
+	nokmem_state == "ignored"
+} else := {
+	"fix": "reboot: runc and the kubelet no longer enable kmem, but the existing cgroups keep it",
+	"remediation": concat("; ", ["kubectl drain <node> --ignore-daemonsets && reboot", "verify: cat /sys/fs/cgroup/memory/kubepods/memory.kmem.slabinfo (expect: Input/output error)"]),
+} if {
+	_runc_fine
+	_kubelet_fine
+} else := {
+	"fix": sprintf(`rebuild kubelet %s with -tags=nokmem (runc is already safe)`, [kubelet_version]),
+	"remediation": checks["kmem.kubelet"].remediation,
+} if {
+	_runc_fine
+	_kubelet_will_enable
+	kubelet_nokmem_buildable
+} else := {
+	"fix": sprintf("upgrade runc %s to >= 1.0.0-rc94 (the kubelet is already safe)", [runc_worst.bin.version]),
+	"remediation": checks["kmem.runc"].remediation,
+} if {
+	_kubelet_fine
+	_runc_will_enable
+} else := {
+	"fix": "boot with cgroup.memory=nokmem",
+	"remediation": _fix_nokmem,
+}
+
+_nokmem_verified := sprintf("%d sampled cgroups read EIO", [inactive_count]) if {
+	kmem_observed == "inactive"
+} else := "not verified: no memory.kmem.slabinfo sampled"
+
+r_risk := res("kmem.risk", "not_applicable", affect_desc, _risk_ev, "") if {
+	affect == "unaffected"
+} else := res("kmem.risk", "unknown", affect_desc, _risk_ev, "") if {
+	affect == "unknown"
+} else := res("kmem.risk", "pass", sprintf("%s, but mitigated: cgroup.memory=nokmem is in effect (%s)", [affect_desc, _nokmem_verified]), _risk_ev, "") if {
+	nokmem_state == "in_effect"
+} else := res("kmem.risk", "fail", sprintf("%s; kmem accounting is or will be on (%s) and cgroup.memory=nokmem is not in effect (%s); shortest fix: %s", [affect_desc, concat(", ", kmem_switch_why), nokmem_desc, risk_fix.fix]), _risk_ev, risk_fix.remediation) if {
+	kmem_switch == "on"
+	nokmem_state in nokmem_off
+} else := res("kmem.risk", "pass", sprintf("%s, but mitigated: nothing switches kmem accounting on (runc: %s, kubelet: %s, cgroups: %s); cgroup.memory=nokmem: %s", [affect_desc, runc_side, kubelet_side, kmem_observed, nokmem_desc]), _risk_ev, "") if {
+	kmem_switch == "off"
+} else := res("kmem.risk", "unknown", sprintf("%s; cannot decide: kmem accounting %s (runc: %s, kubelet: %s, cgroups: %s), cgroup.memory=nokmem: %s", [affect_desc, kmem_switch, runc_side, kubelet_side, kmem_observed, nokmem_desc]), _risk_ev, "")

@@ -1,0 +1,130 @@
+# kmem.risk: the bottom line and the shortest fix.
+package kaudit.kmem_test
+
+test_risk_fail_seed000_boot_option if {
+	r := result("kmem.risk", seed000)
+	r.status == "fail"
+	contains(r.message, "kernel 3.10.0-862.el7.x86_64 is a RHEL 7 kernel; memcg IDs leak")
+	contains(r.message, "runc 1.0.0-rc5+dev enables it")
+	contains(r.message, "kubelet v1.12.3 enables it")
+	endswith(r.message, "shortest fix: boot with cgroup.memory=nokmem")
+	contains(r.remediation, "grubby --update-kernel=ALL --args=cgroup.memory=nokmem && reboot")
+}
+
+test_risk_fail_seed003_observed if {
+	r := result("kmem.risk", seed003_active)
+	r.status == "fail"
+	contains(r.message, "observed active in 2 sampled cgroups")
+}
+
+test_risk_fail_seed004_kernel_log if {
+	# no cgroup evidence, no cmdline: the kmem usage lines in dmesg decide.
+	r := result("kmem.risk", seed004)
+	r.status == "fail"
+	contains(r.message, "kmem usage lines in the kernel log")
+	contains(r.message, "kmem accounting seen on; cmdline not read")
+}
+
+test_risk_fix_reboot_when_nokmem_persisted if {
+	s := merge(mitigated, {"boot": {"nokmem": false}, "kmem": {"kubepods": {"state": "active"}}})
+	r := result("kmem.risk", s)
+	r.status == "fail"
+	endswith(r.message, "shortest fix: reboot: cgroup.memory=nokmem is already persisted for the next boot")
+	startswith(r.remediation, "reboot")
+}
+
+test_risk_fix_rebuild_kubelet_when_runc_safe if {
+	s := merge(seed000, {"runtimes": {
+		"runc": [{"name": "runc", "path": "/usr/bin/runc", "version": "1.0.0-rc94"}],
+		"kubelet": {"name": "kubelet", "version": "v1.15.5"},
+	}})
+	r := result("kmem.risk", s)
+	r.status == "fail"
+	endswith(r.message, "shortest fix: rebuild kubelet v1.15.5 with -tags=nokmem (runc is already safe)")
+	contains(r.remediation, `GOFLAGS="-v -tags=nokmem"`)
+}
+
+test_risk_no_kubelet_rebuild_before_1_14 if {
+	s := merge(seed000, {"runtimes": {"runc": [{"name": "runc", "version": "1.0.0-rc94"}]}})
+	endswith(message("kmem.risk", s), "shortest fix: boot with cgroup.memory=nokmem")
+}
+
+test_risk_fix_upgrade_runc_when_kubelet_safe if {
+	s := merge(seed000, {"runtimes": {"kubelet": {"name": "kubelet", "version": "v1.22.0"}}})
+	r := result("kmem.risk", s)
+	r.status == "fail"
+	endswith(r.message, "shortest fix: upgrade runc 1.0.0-rc5+dev to >= 1.0.0-rc94 (the kubelet is already safe)")
+}
+
+test_risk_fix_reboot_when_versions_fixed_but_cgroups_accounted if {
+	s := merge(seed003_active, {"runtimes": {
+		"runc": [{"name": "runc", "version": "1.1.5+ds1"}],
+		"kubelet": {"name": "kubelet", "version": "v1.22.0"},
+	}})
+	r := result("kmem.risk", s)
+	r.status == "fail"
+	contains(r.message, "shortest fix: reboot: runc and the kubelet no longer enable kmem")
+}
+
+test_risk_fix_when_kernel_ignores_nokmem if {
+	r := result("kmem.risk", merge(seed003_active, {"boot": {"nokmem": true}}))
+	r.status == "fail"
+	contains(r.message, "ignores cgroup.memory=nokmem")
+}
+
+# ---------------------------------------------------------------- the documented fixes turn risk to pass
+
+test_risk_pass_fix_nokmem_boot if {
+	fixed := merge(seed000, {"boot": {"nokmem": true}, "kmem": kmem_eio})
+	r := result("kmem.risk", fixed)
+	r.status == "pass"
+	contains(r.message, "mitigated: cgroup.memory=nokmem is in effect (2 sampled cgroups read EIO)")
+}
+
+test_risk_pass_fix_runc_rc94_and_kubelet_nokmem_build if {
+	fixed := merge(seed000, {
+		"runtimes": {"runc": [{"name": "runc", "version": "1.0.0-rc94"}], "kubelet": {"name": "kubelet", "version": "v1.15.5"}},
+		"kmem": kmem_eio,
+	})
+	r := result("kmem.risk", fixed)
+	r.status == "pass"
+	contains(r.message, "nothing switches kmem accounting on (runc: neutralised, kubelet: neutralised")
+}
+
+test_risk_pass_fix_kubelet_1_22 if {
+	fixed := merge(seed000, {"runtimes": {
+		"runc": [{"name": "runc", "version": "1.1.5+ds1"}],
+		"kubelet": {"name": "kubelet", "version": "v1.22.0"},
+	}})
+	r := result("kmem.risk", fixed)
+	r.status == "pass"
+	contains(r.message, "(runc: safe, kubelet: safe, cgroups: none)")
+
+	# kubelet 1.22 alone leaves seed 000's runc enabling kmem.
+	status("kmem.risk", merge(seed000, {"runtimes": {"kubelet": {"name": "kubelet", "version": "v1.22.0"}}})) == "fail"
+}
+
+test_risk_pass_mitigated_and_nokmem_builds if {
+	status("kmem.risk", mitigated) == "pass"
+	status("kmem.risk", seed003_fixed) == "pass"
+}
+
+test_risk_unknown if {
+	# seed 002 quotes neither the runtimes nor the cmdline.
+	r := result("kmem.risk", seed002_broken)
+	r.status == "unknown"
+	contains(r.message, "cannot decide")
+
+	# versions enable kmem but the cmdline was not read.
+	status("kmem.risk", merge(seed000, {"boot": {"nokmem": null}})) == "unknown"
+
+	# kernel unknown
+	status("kmem.risk", merge(seed000, {"kernel": {"family": null, "upstream": null, "release": null}})) == "unknown"
+}
+
+test_risk_not_applicable if {
+	status("kmem.risk", ubuntu_v2) == "not_applicable"
+	r := result("kmem.risk", upstream("4.19.0"))
+	r.status == "not_applicable"
+	contains(r.message, "recycles memcg IDs")
+}

@@ -1,0 +1,454 @@
+# Derived state shared by the checks: is the kernel affected, what does the
+# cgroup tree show, is nokmem in effect, what will runc and the kubelet do.
+# Every rule here is total (ends in an unconditional else) so the checks can
+# compare against a value instead of testing for undefined.
+package kaudit.kmem
+
+import data.kaudit.lib.version
+
+# ---------------------------------------------------------------- helpers
+
+# res builds one result object of the contract.
+res(id, status, msg, ev, rem) := {
+	"id": id,
+	"title": checks[id].title,
+	"severity": checks[id].severity,
+	"status": status,
+	"message": msg,
+	"evidence": ev,
+	"remediation": rem,
+}
+
+# Evidence objects map fact paths ("kernel.release") to their values,
+# null when not collected (the engine drops nulls from reports).
+
+# src_note(section) says why a section is missing: "cmdline: permission (...)".
+src_note(section) := sprintf("%s: %s%s", [section, e, _src_msg(section)]) if {
+	e := input.sources[section].error
+	e != ""
+} else := sprintf("%s: not collected", [section]) if {
+	not input.sources[section]
+} else := sprintf("%s: read, but no value parsed", [section])
+
+_src_msg(section) := sprintf(" (%s)", [m]) if {
+	m := input.sources[section].message
+	m != ""
+} else := ""
+
+# ran_clean(section): the collector ran the section and found nothing missing
+# beyond the thing itself ("absent").
+ran_clean(section) if object.get(input.sources[section], "error", "") in {"", "absent"}
+
+# one_line caps untrusted text for a message.
+one_line(s) := substring(replace(replace(s, "\r", " "), "\n", " "), 0, 240)
+
+_vcmp(kind, a, b) := version.compare(kind, a, b)
+
+# ---------------------------------------------------------------- cgroup layout
+
+# layout: "v1" (a v1 memory hierarchy), "v1_assumed" (not collected, but the
+# kernel predates cgroup v2), "none" (no v1 memory hierarchy: v2 only, or the
+# memory controller disabled) or "unknown".
+layout := "v1" if {
+	input.cgroup.memory_v1 == true
+} else := "none" if {
+	input.cgroup.memory_v1 == false
+} else := "v1" if {
+	input.cgroup.mode in {"v1", "hybrid"}
+} else := "none" if {
+	input.cgroup.mode == "v2"
+} else := "v1_assumed" if {
+	_kernel_predates_v2
+} else := "unknown"
+
+_kernel_predates_v2 if input.kernel.family == "rhel7"
+
+_kernel_predates_v2 if {
+	input.kernel.family in {"upstream", "ubuntu"}
+	_vcmp("kernel", input.kernel.upstream, "4.5") < 0
+}
+
+layout_desc := "no cgroup v1 memory hierarchy (cgroup v2 only)" if {
+	layout == "none"
+	input.cgroup.mode == "v2"
+} else := "no cgroup v1 memory hierarchy (memory controller not mounted)" if {
+	layout == "none"
+} else := sprintf("cgroup %s with a v1 memory hierarchy", [input.cgroup.mode]) if {
+	layout == "v1"
+	input.cgroup.mode != ""
+} else := "a v1 memory hierarchy" if {
+	layout == "v1"
+} else := "cgroup layout not collected; assumed v1 (the kernel predates cgroup v2)" if {
+	layout == "v1_assumed"
+} else := sprintf("cgroup layout unknown (%s)", [src_note("cgroup_mounts")])
+
+# ---------------------------------------------------------------- kernel
+
+# Version facts (domain doc section 4).
+thresholds := {
+	"kernel_fixed": "4.7", # memcg ID recycling, 73f576c04b94
+	"kernel_backports": [["4.4.18", "4.5"], ["4.6.6", "4.7"]],
+	"kernel_nokmem_v1": "4.6", # cgroup.memory=nokmem effective for v1
+	"rhel7_slab_fix": "3.10.0-1075.el7", # RH bz 1507149
+	"runc_enables": "1.0.0-rc3",
+	"runc_safe": "1.0.0-rc94",
+	"kubelet_enables": "1.8",
+	"kubelet_nokmem_tag": "1.14",
+	"kubelet_safe": "1.22",
+}
+
+# kernel_state: "affected", "fixed", "no_kmem" (built without
+# CONFIG_MEMCG_KMEM) or "unknown". Ignores the cgroup layout.
+kernel_state := "no_kmem" if {
+	input.kernel.config.CONFIG_MEMCG_KMEM == "n"
+} else := "affected" if {
+	input.kernel.family == "rhel7"
+} else := "unknown" if {
+	not input.kernel.family in {"upstream", "ubuntu"}
+} else := "affected" if {
+	_vcmp("kernel", input.kernel.upstream, thresholds.kernel_fixed) < 0
+	not _upstream_backported
+} else := "fixed" if {
+	version.valid("kernel", input.kernel.upstream)
+} else := "unknown"
+
+_upstream_backported if {
+	some r in thresholds.kernel_backports
+	_vcmp("kernel", input.kernel.upstream, r[0]) >= 0
+	_vcmp("kernel", input.kernel.upstream, r[1]) < 0
+}
+
+kernel_desc := sprintf("kernel %s (upstream %s)", [input.kernel.release, input.kernel.upstream]) if {
+	input.kernel.family != "rhel7"
+	input.kernel.upstream != input.kernel.release
+} else := sprintf("kernel %s", [input.kernel.release]) if {
+	input.kernel.release != ""
+} else := "kernel unknown"
+
+# affect: "affected" (affected kernel with a v1 memory hierarchy),
+# "unaffected" or "unknown".
+affect := "unaffected" if {
+	layout == "none"
+} else := "unaffected" if {
+	kernel_state in {"fixed", "no_kmem"}
+} else := "affected" if {
+	kernel_state == "affected"
+	layout in {"v1", "v1_assumed"}
+} else := "unknown"
+
+# why the node is (not) affected, for messages.
+affect_desc := sprintf("%s: %s; not affected by the kmem leak", [kernel_desc, layout_desc]) if {
+	layout == "none"
+} else := sprintf("%s is built without CONFIG_MEMCG_KMEM; not affected", [kernel_desc]) if {
+	kernel_state == "no_kmem"
+} else := sprintf("%s recycles memcg IDs (fixed in 4.7, 4.4.18+, 4.6.6+); not affected", [kernel_desc]) if {
+	kernel_state == "fixed"
+} else := sprintf("%s is a RHEL 7 kernel; memcg IDs leak", [kernel_desc]) if {
+	input.kernel.family == "rhel7"
+	kernel_state == "affected"
+} else := sprintf("%s predates the memcg ID fix (4.7; 4.4.18+, 4.6.6+); memcg IDs leak", [kernel_desc]) if {
+	kernel_state == "affected"
+} else := sprintf("%s: %s", [kernel_desc, layout_desc]) if {
+	kernel_state == "affected"
+} else := sprintf("kernel release or upstream version unknown (%s)", [src_note("kernel_osrelease")])
+
+affect_evidence := {"kernel.release": object.get(input, ["kernel", "release"], null), "kernel.family": object.get(input, ["kernel", "family"], null), "kernel.upstream": object.get(input, ["kernel", "upstream"], null), "kernel.version_signature": object.get(input, ["kernel", "version_signature"], null), "kernel.config.CONFIG_MEMCG_KMEM": object.get(input, ["kernel", "config", "CONFIG_MEMCG_KMEM"], null), "cgroup.mode": object.get(input, ["cgroup", "mode"], null), "cgroup.memory_v1": object.get(input, ["cgroup", "memory_v1"], null)}
+
+# ---------------------------------------------------------------- cgroup evidence
+
+kubepods_state := s if {
+	s := input.kmem.kubepods.state
+	is_string(s)
+} else := "not_collected"
+
+_containers := c if {
+	c := input.kmem.containers
+	is_array(c)
+} else := []
+
+_n(path) := n if {
+	n := object.get(input, path, 0)
+	is_number(n)
+} else := 0
+
+containers_active := _n(["kmem", "containers_active"])
+
+containers_inactive := _n(["kmem", "containers_inactive"])
+
+active_count := containers_active + count({1 | kubepods_state == "active"})
+
+inactive_count := containers_inactive + count({1 | kubepods_state == "inactive"})
+
+# kmem_observed: what memory.kmem.slabinfo showed: "active", "inactive"
+# (all EIO) or "none" (nothing readable).
+kmem_observed := "active" if {
+	active_count > 0
+} else := "inactive" if {
+	inactive_count > 0
+} else := "none"
+
+# kmem_usage lines ("kmem: usage NNNkB, limit ...") in the ring buffer of this
+# boot prove accounting is on. /var/log/messages may span older boots, so only
+# dmesg and journalctl count.
+kmem_in_log if {
+	input.kernel_log.source in {"dmesg", "journalctl"}
+	input.kernel_log.signatures.kmem_usage.count > 0
+}
+
+# Container cgroups that show what runc did: outside kubepods always; below
+# kubepods only when kubepods itself is not accounted (children of an accounted
+# cgroup inherit kmem, whatever runc does).
+_runc_sample := [c |
+	some c in _containers
+	_runc_evidence(c)
+]
+
+_runc_evidence(c) if c.kind in {"docker", "system_slice"}
+
+_runc_evidence(c) if {
+	c.kind == "container"
+	kubepods_state != "active"
+}
+
+runc_sample_active := count([c | some c in _runc_sample; c.state == "active"])
+
+runc_sample_inactive := count([c | some c in _runc_sample; c.state == "inactive"])
+
+accounting_desc := sprintf("kmem accounting active in %d and inactive (EIO) in %d of the sampled cgroups (kubepods: %s; containers: %d active, %d inactive, %d unreadable of %d sampled, %d found)", [
+	active_count, inactive_count, kubepods_state,
+	containers_active, containers_inactive, _n(["kmem", "containers_error"]),
+	_n(["kmem", "containers_sampled"]), _n(["kmem", "containers_found"]),
+])
+
+kmem_evidence := object.union(
+	{"kmem.kubepods.path": object.get(input, ["kmem", "kubepods", "path"], null), "kmem.kubepods.state": object.get(input, ["kmem", "kubepods", "state"], null), "kmem.kubepods.error": object.get(input, ["kmem", "kubepods", "error"], null), "kmem.containers_found": object.get(input, ["kmem", "containers_found"], null), "kmem.containers_sampled": object.get(input, ["kmem", "containers_sampled"], null), "kmem.containers_active": object.get(input, ["kmem", "containers_active"], null), "kmem.containers_inactive": object.get(input, ["kmem", "containers_inactive"], null), "kmem.containers_error": object.get(input, ["kmem", "containers_error"], null)},
+	{"kmem.containers": array.slice(_containers, 0, 8)},
+)
+
+# ---------------------------------------------------------------- nokmem
+
+cmdline_nokmem := b if {
+	b := input.boot.nokmem
+	is_boolean(b)
+} else := "unknown"
+
+# kernels known to ignore the option: upstream before ~4.6.
+kernel_ignores_nokmem if {
+	input.kernel.family in {"upstream", "ubuntu"}
+	_vcmp("kernel", input.kernel.upstream, thresholds.kernel_nokmem_v1) < 0
+}
+
+# kmem accounting seen on in this boot: in the cgroup tree or the kernel log.
+kmem_seen if kmem_observed == "active"
+
+kmem_seen if kmem_in_log
+
+# nokmem_state: "in_effect" (on the cmdline, nothing contradicts it),
+# "ignored" (on the cmdline but kmem active, or a kernel without the option),
+# "absent" (cmdline read, option missing), "not_in_effect" (cmdline unread but
+# kmem observed active) or "unknown".
+nokmem_state := "ignored" if {
+	cmdline_nokmem == true
+	kmem_seen
+} else := "absent" if {
+	cmdline_nokmem == false
+} else := "not_in_effect" if {
+	kmem_seen
+} else := "ignored" if {
+	cmdline_nokmem == true
+	kernel_ignores_nokmem
+} else := "in_effect" if {
+	cmdline_nokmem == true
+} else := "unknown"
+
+nokmem_off := {"absent", "ignored", "not_in_effect"}
+
+nokmem_desc := "not on the running cmdline" if {
+	nokmem_state == "absent"
+} else := "on the cmdline but ignored by this kernel" if {
+	nokmem_state == "ignored"
+} else := "kmem accounting seen on; cmdline not read" if {
+	nokmem_state == "not_in_effect"
+} else := "in effect" if {
+	nokmem_state == "in_effect"
+} else := sprintf("unknown: %s", [src_note("cmdline")])
+
+# ---------------------------------------------------------------- runtimes
+
+_runc_bins := b if {
+	b := input.runtimes.runc
+	is_array(b)
+} else := []
+
+# presence: "present", "absent" or "unknown".
+runc_presence := "present" if {
+	count(_runc_bins) > 0
+} else := "absent" if {
+	ran_clean("runc")
+} else := "unknown"
+
+kubelet_presence := "present" if {
+	is_object(input.runtimes.kubelet)
+} else := "absent" if {
+	ran_clean("kubelet")
+} else := "unknown"
+
+# the cgroup driver runc runs with: the kubelet's when known (docker and
+# containerd must match it), else docker's.
+runc_driver := d if {
+	d := input.runtimes.kubelet_cgroup_driver
+	d != ""
+} else := d if {
+	d := input.runtimes.docker_cgroup_driver
+	d != ""
+} else := "unknown"
+
+# runc_verdict(b): "enables" (kmem on every memory-limited cgroup),
+# "explicit_only" (only with an explicit kernel-memory limit), "safe" or
+# "unknown" (version unparseable).
+runc_verdict(b) := "unknown" if {
+	not version.valid("runc", b.version)
+} else := "safe" if {
+	_vcmp("runc", b.version, thresholds.runc_safe) >= 0
+} else := "safe" if {
+	_vcmp("runc", b.version, thresholds.runc_enables) < 0
+} else := "explicit_only" if {
+	b.flavor == "projectatomic"
+} else := "explicit_only" if {
+	runc_driver == "systemd"
+} else := "enables"
+
+_verdict_rank := {"enables": 3, "unknown": 2, "explicit_only": 1, "safe": 0}
+
+_runc_judged := [{"bin": b, "verdict": runc_verdict(b)} | some b in _runc_bins]
+
+_runc_worst_rank := max([_verdict_rank[j.verdict] | some j in _runc_judged])
+
+# the worst runc binary and its verdict.
+runc_worst := [j | some j in _runc_judged; _verdict_rank[j.verdict] == _runc_worst_rank][0]
+
+runc_bin_desc(b) := sprintf("%s %s (%s)", [b.name, object.get(b, "version", "?"), object.get(b, "path", "?")])
+
+runc_all_desc := concat(", ", [sprintf("%s: %s", [runc_bin_desc(j.bin), j.verdict]) | some j in _runc_judged])
+
+runc_verdict_desc := "enables kmem accounting on every memory-limited cgroup (1.0.0-rc3 <= v < 1.0.0-rc94)" if {
+	runc_worst.verdict == "enables"
+} else := "is the projectatomic fork: kmem only with an explicit kernel-memory limit" if {
+	runc_worst.verdict == "explicit_only"
+	runc_worst.bin.flavor == "projectatomic"
+} else := "runs with the systemd cgroup driver: kmem only with an explicit kernel-memory limit (rc3-rc93)" if {
+	runc_worst.verdict == "explicit_only"
+} else := "does not enable kmem accounting (>= 1.0.0-rc94 or < 1.0.0-rc3)" if {
+	runc_worst.verdict == "safe"
+} else := "has an unparseable version"
+
+# runc_side: what runc does to kmem on this node: "absent", "unknown",
+# "active" (runc-made cgroups observed accounted), "neutralised" (all EIO: a
+# nokmem build or not enabling) or the worst version verdict.
+runc_side := "absent" if {
+	runc_presence == "absent"
+} else := "unknown" if {
+	runc_presence == "unknown"
+} else := "active" if {
+	runc_sample_active > 0
+} else := "neutralised" if {
+	runc_sample_inactive > 0
+} else := runc_worst.verdict
+
+runc_evidence := object.union(
+	{"runtimes.kubelet_cgroup_driver": object.get(input, ["runtimes", "kubelet_cgroup_driver"], null), "runtimes.docker_cgroup_driver": object.get(input, ["runtimes", "docker_cgroup_driver"], null), "runtimes.docker.version": object.get(input, ["runtimes", "docker", "version"], null)},
+	{
+		"runtimes.runc": [object.filter(b, {"name", "path", "version", "commit", "flavor", "error"}) | some b in _runc_bins],
+		"runc.verdicts": {runc_bin_desc(j.bin): j.verdict | some j in _runc_judged},
+		"runc.sample_active": runc_sample_active,
+		"runc.sample_inactive": runc_sample_inactive,
+	},
+)
+
+kubelet_version := v if {
+	v := input.runtimes.kubelet.version
+	is_string(v)
+} else := ""
+
+# kubelet_verdict: "enables" (1.8 <= v < 1.22), "safe" or "unknown".
+kubelet_verdict := "unknown" if {
+	not version.valid("kubelet", kubelet_version)
+} else := "safe" if {
+	_vcmp("kubelet", kubelet_version, thresholds.kubelet_safe) >= 0
+} else := "safe" if {
+	_vcmp("kubelet", kubelet_version, thresholds.kubelet_enables) < 0
+} else := "enables"
+
+kubelet_nokmem_buildable if _vcmp("kubelet", kubelet_version, thresholds.kubelet_nokmem_tag) >= 0
+
+kubelet_side := "absent" if {
+	kubelet_presence == "absent"
+} else := "unknown" if {
+	kubelet_presence == "unknown"
+} else := "active" if {
+	kubepods_state == "active"
+} else := "neutralised" if {
+	kubepods_state == "inactive"
+} else := kubelet_verdict
+
+kubelet_evidence := {"runtimes.kubelet.version": object.get(input, ["runtimes", "kubelet", "version"], null), "runtimes.kubelet.path": object.get(input, ["runtimes", "kubelet", "path"], null), "runtimes.kubelet.error": object.get(input, ["runtimes", "kubelet", "error"], null), "runtimes.kubelet_cgroup_driver": object.get(input, ["runtimes", "kubelet_cgroup_driver"], null), "kmem.kubepods.path": object.get(input, ["kmem", "kubepods", "path"], null), "kmem.kubepods.state": object.get(input, ["kmem", "kubepods", "state"], null)}
+
+# kmem_switch: will kmem accounting be on? "on", "off" or "unknown".
+kmem_switch := "on" if {
+	kmem_seen
+} else := "on" if {
+	runc_side == "enables"
+} else := "on" if {
+	kubelet_side == "enables"
+} else := "off" if {
+	runc_side in {"absent", "neutralised", "safe", "explicit_only"}
+	kubelet_side in {"absent", "neutralised", "safe"}
+} else := "unknown"
+
+# what switches it on, for messages.
+kmem_switch_why contains sprintf("observed active in %d sampled cgroups", [active_count]) if kmem_observed == "active"
+
+kmem_switch_why contains "kmem usage lines in the kernel log" if kmem_in_log
+
+kmem_switch_why contains sprintf("runc %s enables it", [runc_worst.bin.version]) if runc_side == "enables"
+
+kmem_switch_why contains sprintf("kubelet %s enables it", [kubelet_version]) if kubelet_side == "enables"
+
+# ---------------------------------------------------------------- boot config
+
+persisted := p if {
+	p := input.boot.persisted
+	is_array(p)
+} else := []
+
+# entries that decide the next boot, plus GRUB_CMDLINE_LINUX (which decides
+# every regenerated grub.cfg).
+boot_relevant := [p |
+	some p in persisted
+	_relevant(p)
+]
+
+_relevant(p) if p.kind == "default_grub"
+
+_relevant(p) if {
+	p.kind != "default_grub"
+	p["default"] == true
+}
+
+boot_sections := ["default_grub", "grub_cfg", "bls_entries", "grubenv", "grubby"]
+
+# no boot loader configuration at all (containers, direct kernel boot).
+no_bootloader if {
+	count(persisted) == 0
+	every s in boot_sections {
+		input.sources[s].error == "absent"
+	}
+}
+
+# nokmem persisted for the next boot (a default entry, not only
+# /etc/default/grub).
+nokmem_persisted_next if {
+	some p in boot_relevant
+	p.kind != "default_grub"
+	p.nokmem == true
+}
