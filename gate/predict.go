@@ -1,0 +1,230 @@
+package gate
+
+import (
+	"fmt"
+
+	"github.com/kaudit/kaudit/internal/version"
+	"github.com/kaudit/kaudit/probes/facts"
+	"github.com/kaudit/kaudit/probes/parse"
+)
+
+// Version facts the projection predicts with (shared/domain/kmem-leak.md §4).
+// They are the thresholds of the kmem pack (policies/kmem/state.rego); a test
+// keeps the two in step.
+const (
+	runcEnables      = "1.0.0-rc3"  // runc enables kmem on memory-limited cgroups (cgroupfs)
+	runcNokmemTag    = "1.0.0-rc6"  // the nokmem build tag exists
+	runcSafe         = "1.0.0-rc94" // kernel memory limits always ignored
+	kubeletEnables   = "1.8"        // kubelet enables kmem on pod cgroups (~1.8/1.9)
+	kubeletNokmemTag = "1.14"       // -tags=nokmem supported
+	kubeletSafe      = "1.22"       // no longer enables kmem
+	kernelNokmemV1   = "4.6"        // upstream: cgroup.memory=nokmem effective for v1
+	// rhel7NokmemReported is the first RHEL 7 kernel cgroup.memory=nokmem is
+	// reported to work on (low confidence: docker/for-linux#841, runc#2039).
+	rhel7NokmemReported = "3.10.0-1062.el7"
+)
+
+// vcmp compares two versions of kind; an unparseable version compares as -2
+// so callers test validity first.
+func vcmp(kind, a, b string) int {
+	c, err := version.Compare(kind, a, b)
+	if err != nil {
+		return -2
+	}
+	return c
+}
+
+// tri is a three-valued prediction.
+type tri int
+
+const (
+	unknown tri = iota
+	yes
+	no
+)
+
+// effect is what a component does to kmem accounting in the cgroups it
+// creates after the plan, and why.
+type effect struct {
+	on  tri // yes: switches kmem on; no: leaves it off; unknown: cannot tell
+	why string
+}
+
+// state is a predicted memory.kmem.slabinfo state: "active", "inactive", or
+// "" when it cannot be predicted.
+func predictState(nokmem effect, creator effect) (string, string) {
+	switch {
+	case nokmem.on == yes:
+		return "inactive", nokmem.why
+	case creator.on == no:
+		return "inactive", creator.why
+	case creator.on == yes && nokmem.on == no:
+		return "active", creator.why + "; " + nokmem.why
+	case creator.on == yes:
+		return "", creator.why + ", and " + nokmem.why
+	}
+	return "", creator.why
+}
+
+// nokmemEffect predicts whether cgroup.memory=nokmem keeps kmem accounting
+// off after the plan: on = yes when it is in effect. cur is the host now,
+// proj the projected facts; kernelSame tells whether the same kernel runs.
+func nokmemEffect(cur, proj *facts.Facts, kernelSame bool) effect {
+	if proj.Boot.Nokmem == nil {
+		return effect{unknown, "whether cgroup.memory=nokmem is on the running cmdline is unknown (cmdline not read)"}
+	}
+	if !*proj.Boot.Nokmem {
+		return effect{no, "cgroup.memory=nokmem is not on the cmdline"}
+	}
+	k := proj.Kernel
+	if kernelSame && cur.Boot.Nokmem != nil && *cur.Boot.Nokmem {
+		switch observedKmem(cur) {
+		case "active":
+			return effect{no, fmt.Sprintf("kernel %s ignores cgroup.memory=nokmem (kmem accounting is active with it on the cmdline now)", k.Release)}
+		case "inactive":
+			return effect{yes, fmt.Sprintf("cgroup.memory=nokmem is in effect on kernel %s (observed: the sampled cgroups read EIO now)", k.Release)}
+		}
+	}
+	switch k.Family {
+	case "upstream", "ubuntu":
+		switch c := vcmp(version.KindKernel, k.Upstream, kernelNokmemV1); {
+		case c == -2:
+		case c < 0:
+			return effect{no, fmt.Sprintf("kernel %s (upstream %s) predates cgroup.memory=nokmem for cgroup v1 (~%s) and ignores it", k.Release, k.Upstream, kernelNokmemV1)}
+		default:
+			return effect{yes, fmt.Sprintf("cgroup.memory=nokmem is in effect on kernel %s (upstream %s >= %s)", k.Release, k.Upstream, kernelNokmemV1)}
+		}
+	case "rhel7":
+		if c := vcmp(version.KindRPM, k.Release, rhel7NokmemReported); c >= 0 {
+			return effect{yes, fmt.Sprintf("cgroup.memory=nokmem is in effect on kernel %s (reported working from %s, low confidence: verify after the rollout)", k.Release, rhel7NokmemReported)}
+		}
+		return effect{unknown, fmt.Sprintf("whether kernel %s honours cgroup.memory=nokmem is unknown (first confirmed RHEL 7 kernel: %s)", k.Release, rhel7NokmemReported)}
+	}
+	return effect{unknown, fmt.Sprintf("whether kernel %q honours cgroup.memory=nokmem is unknown", k.Release)}
+}
+
+// observedKmem is what a host's cgroup sample shows: "active" when any
+// sampled cgroup is accounted, "inactive" when all read EIO, else "".
+func observedKmem(f *facts.Facts) string {
+	active, inactive := f.Kmem.ContainersActive, f.Kmem.ContainersInactive
+	if kp := f.Kmem.Kubepods; kp != nil {
+		switch kp.State {
+		case "active":
+			active++
+		case "inactive":
+			inactive++
+		}
+	}
+	switch {
+	case active > 0:
+		return "active"
+	case inactive > 0:
+		return "inactive"
+	}
+	return ""
+}
+
+// cmdlineWithout reports whether the host's running cmdline was read and
+// lacks cgroup.memory=nokmem, so its cgroup evidence shows what the
+// runtimes do.
+func cmdlineWithout(f *facts.Facts) bool { return f.Boot.Nokmem != nil && !*f.Boot.Nokmem }
+
+// kubeletEffect predicts what the kubelet does to the pod cgroups it creates
+// after the plan. changed: the plan replaces the kubelet binary.
+func kubeletEffect(cur, proj *facts.Facts, c *Change, changed bool) effect {
+	kb := proj.Runtimes.Kubelet
+	if kb == nil {
+		return effect{no, "no kubelet"}
+	}
+	if !changed && cmdlineWithout(cur) && cur.Kmem.Kubepods != nil {
+		switch cur.Kmem.Kubepods.State {
+		case "inactive":
+			return effect{no, fmt.Sprintf("kubelet %s leaves kmem off (observed: kubepods reads EIO without cgroup.memory=nokmem, a nokmem build)", kb.Version)}
+		case "active":
+			return effect{yes, fmt.Sprintf("kubelet %s enables kmem accounting (observed: kubepods is accounted now)", kb.Version)}
+		}
+	}
+	v := kb.Version
+	switch {
+	case !version.Valid(version.KindKubelet, v):
+		return effect{unknown, fmt.Sprintf("kubelet version %q is unparseable", v)}
+	case vcmp(version.KindKubelet, v, kubeletEnables) < 0:
+		return effect{no, fmt.Sprintf("kubelet %s predates kmem accounting on pod cgroups (< %s)", v, kubeletEnables)}
+	case vcmp(version.KindKubelet, v, kubeletSafe) >= 0:
+		return effect{no, fmt.Sprintf("kubelet %s (>= %s) no longer enables kmem accounting", v, kubeletSafe)}
+	case changed && isTrue(c.KubeletNokmem) && vcmp(version.KindKubelet, v, kubeletNokmemTag) >= 0:
+		return effect{no, fmt.Sprintf("kubelet %s is built with -tags=nokmem", v)}
+	case changed && isTrue(c.KubeletNokmem):
+		return effect{yes, fmt.Sprintf("kubelet %s (%s <= v < %s) enables kmem accounting on pod cgroups: -tags=nokmem exists only from %s", v, kubeletEnables, kubeletSafe, kubeletNokmemTag)}
+	}
+	return effect{yes, fmt.Sprintf("kubelet %s (%s <= v < %s) enables kmem accounting on pod cgroups", v, kubeletEnables, kubeletSafe)}
+}
+
+// runcSample counts the sampled cgroups that show what runc did: outside
+// kubepods always, below it only when kubepods itself is not accounted
+// (children of an accounted cgroup inherit kmem whatever runc does).
+func runcSample(f *facts.Facts) (active, inactive int) {
+	kubepodsActive := f.Kmem.Kubepods != nil && f.Kmem.Kubepods.State == "active"
+	for _, c := range f.Kmem.Containers {
+		if c.Kind == "container" && kubepodsActive || c.Kind != "container" && c.Kind != "docker" && c.Kind != "system_slice" {
+			continue
+		}
+		switch c.State {
+		case "active":
+			active++
+		case "inactive":
+			inactive++
+		}
+	}
+	return active, inactive
+}
+
+// runcEffect predicts what runc does to the container cgroups it creates
+// after the plan: the worst of every runc binary. changed: the plan
+// replaces runc.
+func runcEffect(cur, proj *facts.Facts, c *Change, changed bool) effect {
+	bins := proj.Runtimes.Runc
+	if len(bins) == 0 {
+		return effect{no, "no runc"}
+	}
+	if !changed && cmdlineWithout(cur) {
+		switch active, inactive := runcSample(cur); {
+		case active > 0:
+			return effect{yes, fmt.Sprintf("runc %s enables kmem accounting (observed: %d runc-made container cgroups are accounted now)", bins[0].Version, active)}
+		case inactive > 0:
+			return effect{no, fmt.Sprintf("runc %s leaves kmem off (observed: %d runc-made container cgroups read EIO without cgroup.memory=nokmem)", bins[0].Version, inactive)}
+		}
+	}
+	driver := proj.Runtimes.KubeletCgroupDriver
+	if driver == "" {
+		driver = proj.Runtimes.DockerCgroupDriver
+	}
+	worst := effect{no, ""}
+	rank := map[tri]int{no: 0, unknown: 1, yes: 2}
+	for _, b := range bins {
+		e := runcBinaryEffect(b, changed && isTrue(c.RuncNokmem), driver)
+		if worst.why == "" || rank[e.on] > rank[worst.on] {
+			worst = e
+		}
+	}
+	return worst
+}
+
+func runcBinaryEffect(b facts.Binary, nokmemBuild bool, driver string) effect {
+	v := b.Version
+	switch {
+	case !version.Valid(version.KindRunc, v):
+		return effect{unknown, fmt.Sprintf("%s version %q is unparseable", b.Name, v)}
+	case vcmp(version.KindRunc, v, runcSafe) >= 0:
+		return effect{no, fmt.Sprintf("%s %s (>= %s) ignores kernel memory limits", b.Name, v, runcSafe)}
+	case vcmp(version.KindRunc, v, runcEnables) < 0:
+		return effect{no, fmt.Sprintf("%s %s predates kmem accounting (< %s)", b.Name, v, runcEnables)}
+	case nokmemBuild:
+		return effect{no, fmt.Sprintf("%s %s is built with the nokmem tag", b.Name, v)}
+	case b.Flavor == parse.FlavorProjectAtomic:
+		return effect{no, fmt.Sprintf("%s %s is the projectatomic fork: kmem only with an explicit kernel-memory limit", b.Name, v)}
+	case driver == "systemd":
+		return effect{no, fmt.Sprintf("%s %s runs with the systemd cgroup driver: kmem only with an explicit kernel-memory limit", b.Name, v)}
+	}
+	return effect{yes, fmt.Sprintf("%s %s (%s <= v < %s) enables kmem accounting on every memory-limited cgroup", b.Name, v, runcEnables, runcSafe)}
+}
