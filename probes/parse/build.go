@@ -373,6 +373,7 @@ func (b *builder) finish() {
 	if b.kubeFlag != "" {
 		f.Runtimes.KubeletCgroupDriver = b.kubeFlag
 	}
+	RHELDockerRunc(f.Runtimes.Runc, f.Runtimes.Docker)
 	b.persisted()
 }
 

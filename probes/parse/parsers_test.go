@@ -433,3 +433,28 @@ func TestLongAndInvalidStrings(t *testing.T) {
 		t.Errorf("invalid UTF-8 kept: %q", h)
 	}
 }
+
+// TestRHELDockerRunc: docker-ce's bundled docker-runc (seed 000: Docker
+// 18.06.1-ce, runc 1.0.0-rc5+dev) is upstream runc; only next to RHEL's
+// docker 1.13.1 is a plain docker-runc the projectatomic fork.
+func TestRHELDockerRunc(t *testing.T) {
+	seed000, _ := parse.ParseRunc("/usr/bin/docker-runc --version", []byte("runc version 1.0.0-rc5+dev\ncommit: 69663f0bd4b60df09991c08812a60108003fa340\nspec: 1.0.0\n"))
+	tests := []struct {
+		name   string
+		docker *facts.Binary
+		want   string
+	}{
+		{"docker-ce 18.06.1-ce", &facts.Binary{Name: "docker", Version: "18.06.1-ce"}, parse.FlavorUpstream},
+		{"RHEL docker 1.13.1", &facts.Binary{Name: "docker", Version: "1.13.1"}, parse.FlavorProjectAtomic},
+		{"no docker", nil, parse.FlavorUpstream},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			runcs := []facts.Binary{seed000}
+			parse.RHELDockerRunc(runcs, tt.docker)
+			if runcs[0].Flavor != tt.want {
+				t.Errorf("flavor = %q, want %q", runcs[0].Flavor, tt.want)
+			}
+		})
+	}
+}

@@ -34,7 +34,8 @@ func rawOf(body []byte) string {
 
 // ParseRunc parses `runc --version` ("runc version 1.0.0-rc10", "commit: …",
 // "spec: …"; rc93+ adds go: and libseccomp: lines). Flavor: projectatomic for
-// docker-runc*, debian for "+ds" builds, else upstream.
+// RHEL's docker-runc-current (or anything under /usr/libexec/docker), debian
+// for "+ds" builds, else upstream.
 func ParseRunc(source string, body []byte) (facts.Binary, error) {
 	b := binaryFromSource(source)
 	b.Raw = rawOf(body)
@@ -53,7 +54,10 @@ func ParseRunc(source string, body []byte) (facts.Binary, error) {
 		}
 	}
 	switch {
-	case strings.HasPrefix(b.Name, "docker-runc"):
+	case b.Name == "docker-runc-current" || strings.HasPrefix(b.Path, "/usr/libexec/docker/"):
+		// RHEL's docker package ships the projectatomic fork under these names.
+		// docker-ce's bundled "docker-runc" is upstream runc renamed: Build
+		// reclassifies it only next to RHEL's docker 1.x (RHELDockerRunc).
 		b.Flavor = FlavorProjectAtomic
 	case strings.Contains(b.Version, "+ds"):
 		b.Flavor = FlavorDebian
@@ -177,4 +181,20 @@ func ParseDockerDaemon(body []byte) (string, error) {
 		}
 	}
 	return driver, nil
+}
+
+// RHELDockerRunc reclassifies a plain "docker-runc" as the projectatomic fork
+// when the docker beside it is RHEL's docker 1.x ("Docker version 1.13.1,
+// build 07f3374/1.13.1"). docker-ce and docker-ee (versions 17.03 and later)
+// bundle upstream runc under the same name, which switches kmem on (seed 000),
+// so without a RHEL docker the name alone proves nothing.
+func RHELDockerRunc(runcs []facts.Binary, docker *facts.Binary) {
+	if docker == nil || !strings.HasPrefix(docker.Version, "1.") {
+		return
+	}
+	for i := range runcs {
+		if runcs[i].Name == "docker-runc" && runcs[i].Flavor == FlavorUpstream {
+			runcs[i].Flavor = FlavorProjectAtomic
+		}
+	}
 }
