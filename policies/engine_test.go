@@ -306,3 +306,37 @@ func TestAstObjectShared(t *testing.T) {
 		t.Errorf("facts object modified: %v", fv)
 	}
 }
+
+// TestExamplePolicies: examples/policies passes its own Rego tests and, loaded
+// with -p, sees the whole batch through input.fleet.
+func TestExamplePolicies(t *testing.T) {
+	const dir = "../examples/policies"
+	var out bytes.Buffer
+	passed, failed, err := RunTests(context.Background(), []string{dir}, &out, false)
+	if err != nil || failed > 0 || passed == 0 {
+		t.Fatalf("example tests: %d passed, %d failed, %v\n%s", passed, failed, err, out.String())
+	}
+
+	e := newEngine(t, Options{Packs: []string{dir}})
+	if got := len(e.Checks()); got != len(kmemIDs)+1 {
+		t.Fatalf("%d checks, want the built-in ones plus uniform.group_kernel", got)
+	}
+	in := []EvalInput{
+		{Facts: loadFixture(t, "seed000-centos75-softlockup"), Host: HostInput{Name: "a", Groups: []string{"prod"}}},
+		{Facts: loadFixture(t, "rhel7-mitigated"), Host: HostInput{Name: "b", Groups: []string{"prod"}}},
+		{Facts: loadFixture(t, "ubuntu2204-cgroupv2"), Host: HostInput{Name: "c", Groups: []string{"lab"}}},
+		{Host: HostInput{Name: "unreached", Groups: []string{"lab"}}},
+	}
+	want := []string{StatusFail, StatusFail, StatusPass, StatusUnknown}
+	for i, rs := range e.EvalAll(context.Background(), in, 2) {
+		r := byID(t, rs)["uniform.group_kernel"]
+		if r.Status != want[i] || r.Pack != "uniform" {
+			t.Errorf("%s: %s %q, want %s", in[i].Host.Name, r.Status, r.Message, want[i])
+		}
+	}
+	// evaluated alone, there is no fleet.
+	r := byID(t, e.Eval(context.Background(), in[0].Facts, in[0].Host))["uniform.group_kernel"]
+	if r.Status != StatusUnknown {
+		t.Errorf("alone: %s %q", r.Status, r.Message)
+	}
+}

@@ -49,7 +49,8 @@ seed000 := {
 	"cgroup": {"mode": "v1", "memory_v1": true, "memory_mount": "/sys/fs/cgroup/memory"},
 	"kmem": {"containers_found": 0, "containers_sampled": 0, "containers_active": 0, "containers_inactive": 0, "containers_error": 0},
 	"runtimes": {
-		"runc": [{"name": "docker-runc", "path": "/usr/bin/docker-runc", "version": "1.0.0-rc5+dev", "flavor": "upstream"}],
+		# the collector flags every docker-runc* as projectatomic; docker-ce's is upstream.
+		"runc": [{"name": "docker-runc", "path": "/usr/bin/docker-runc", "version": "1.0.0-rc5+dev", "flavor": "projectatomic"}],
 		"docker": {"name": "docker", "version": "18.06.1-ce", "raw": "Docker version 18.06.1-ce, build e68fc7a"},
 		"kubelet": {"name": "kubelet", "path": "/usr/bin/kubelet", "version": "v1.12.3"},
 	},

@@ -75,10 +75,29 @@ test_runc_orderings if {
 	status("kmem.runc", with_runc(seed000, [runc("1.0.0~rc93+ds1-5", "debian")])) == "fail"
 }
 
+rhel_docker := {"name": "docker", "version": "1.13.1", "raw": "Docker version 1.13.1, build 07f3374/1.13.1"}
+
 test_runc_projectatomic_explicit_only if {
-	r := result("kmem.runc", with_runc(seed000, [{"name": "docker-runc-current", "path": "/usr/libexec/docker/docker-runc-current", "version": "1.0.0-rc3", "flavor": "projectatomic"}]))
+	current := {"name": "docker-runc-current", "path": "/usr/libexec/docker/docker-runc-current", "version": "1.0.0-rc3", "flavor": "projectatomic"}
+	r := result("kmem.runc", with_runc(merge(seed000, {"runtimes": {"docker": rhel_docker}}), [current]))
 	r.status == "pass"
 	contains(r.message, "projectatomic fork: kmem only with an explicit kernel-memory limit")
+
+	# the same binary with docker's version not collected: its name decides.
+	no_docker := merge(seed000, {"runtimes": {"docker": null}})
+	status("kmem.runc", with_runc(no_docker, [current])) == "pass"
+}
+
+test_runc_fail_docker_ce_docker_runc_is_upstream if {
+	# seed 000: docker 18.06.1-ce's docker-runc, flagged projectatomic by name.
+	r := result("kmem.runc", seed000)
+	r.status == "fail"
+	contains(r.message, "docker 18.06.1-ce ships upstream runc as docker-runc")
+
+	# a docker-runc with no docker version: judged as upstream, and said so.
+	r2 := result("kmem.runc", merge(seed000, {"runtimes": {"docker": null}}))
+	r2.status == "fail"
+	contains(r2.message, "judged as upstream")
 }
 
 test_runc_systemd_driver_explicit_only if {

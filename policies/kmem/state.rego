@@ -313,10 +313,31 @@ runc_verdict(b) := "unknown" if {
 } else := "safe" if {
 	_vcmp("runc", b.version, thresholds.runc_enables) < 0
 } else := "explicit_only" if {
-	b.flavor == "projectatomic"
+	projectatomic(b)
 } else := "explicit_only" if {
 	runc_driver == "systemd"
 } else := "enables"
+
+# projectatomic(b): RHEL's docker-runc fork (kmem only with an explicit
+# limit). The collector flags every docker-runc* binary, but docker-ce and
+# -ee (17.03+) ship upstream runc under the same name, so the flag counts only
+# without a docker-ce, and for a docker-runc-current/-latest binary, one in
+# /usr/libexec/docker, or next to RHEL's docker 1.13.
+projectatomic(b) if {
+	b.flavor == "projectatomic"
+	not _docker_ce
+	_projectatomic_build(b)
+}
+
+_docker_ce if _vcmp("docker", input.runtimes.docker.version, "17.03") >= 0
+
+_projectatomic_build(b) if endswith(b.name, "-current")
+
+_projectatomic_build(b) if endswith(b.name, "-latest")
+
+_projectatomic_build(b) if startswith(b.path, "/usr/libexec/docker/")
+
+_projectatomic_build(_) if _vcmp("docker", input.runtimes.docker.version, "17.03") < 0
 
 _verdict_rank := {"enables": 3, "unknown": 2, "explicit_only": 1, "safe": 0}
 
@@ -331,11 +352,18 @@ runc_bin_desc(b) := sprintf("%s %s (%s)", [b.name, object.get(b, "version", "?")
 
 runc_all_desc := concat(", ", [sprintf("%s: %s", [runc_bin_desc(j.bin), j.verdict]) | some j in _runc_judged])
 
-runc_verdict_desc := "enables kmem accounting on every memory-limited cgroup (1.0.0-rc3 <= v < 1.0.0-rc94)" if {
+runc_verdict_desc := sprintf("enables kmem accounting on every memory-limited cgroup (1.0.0-rc3 <= v < 1.0.0-rc94; docker %s ships upstream runc as docker-runc, not the projectatomic fork)", [input.runtimes.docker.version]) if {
 	runc_worst.verdict == "enables"
-} else := "is the projectatomic fork: kmem only with an explicit kernel-memory limit" if {
-	runc_worst.verdict == "explicit_only"
 	runc_worst.bin.flavor == "projectatomic"
+	_docker_ce
+} else := "enables kmem accounting on every memory-limited cgroup (1.0.0-rc3 <= v < 1.0.0-rc94; no docker version tells it apart from RHEL's projectatomic fork, so it is judged as upstream)" if {
+	runc_worst.verdict == "enables"
+	runc_worst.bin.flavor == "projectatomic"
+} else := "enables kmem accounting on every memory-limited cgroup (1.0.0-rc3 <= v < 1.0.0-rc94)" if {
+	runc_worst.verdict == "enables"
+} else := "is RHEL's projectatomic fork: kmem only with an explicit kernel-memory limit (docker run --kernel-memory)" if {
+	runc_worst.verdict == "explicit_only"
+	projectatomic(runc_worst.bin)
 } else := "runs with the systemd cgroup driver: kmem only with an explicit kernel-memory limit (rc3-rc93)" if {
 	runc_worst.verdict == "explicit_only"
 } else := "does not enable kmem accounting (>= 1.0.0-rc94 or < 1.0.0-rc3)" if {

@@ -1,0 +1,90 @@
+package policies
+
+import (
+	"context"
+	"fmt"
+	"syscall"
+	"testing"
+)
+
+// cpuNanos is this process's user+system CPU time: on a shared machine it
+// measures the work, where wall time also measures the neighbours.
+func cpuNanos() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Utime.Nano() + ru.Stime.Nano()
+}
+
+// reportRates adds hosts/s (wall) and cpu-hosts/s (CPU time) metrics.
+func reportRates(b *testing.B, hosts int, cpu0 int64) {
+	b.Helper()
+	if el := b.Elapsed().Seconds(); el > 0 {
+		b.ReportMetric(float64(hosts)/el, "hosts/s")
+	}
+	if cpu := float64(cpuNanos()-cpu0) / 1e9; cpu > 0 {
+		b.ReportMetric(float64(hosts)/cpu, "cpu-hosts/s")
+	}
+}
+
+// BenchmarkEval evaluates the whole built-in pack for one host per
+// iteration. Run on one core: go test ./policies -bench Eval -cpu 1
+func BenchmarkEval(b *testing.B) {
+	for _, name := range []string{"rhel7-mitigated", "seed000-centos75-softlockup", "ubuntu2204-cgroupv2"} {
+		b.Run(name, func(b *testing.B) {
+			e := newEngine(b, Options{})
+			f := loadFixture(b, name)
+			ctx := context.Background()
+			if rs := e.Eval(ctx, f, HostInput{Name: name}); len(rs) != len(kmemIDs) {
+				b.Fatalf("%d results", len(rs))
+			}
+			b.ReportAllocs()
+			cpu0 := cpuNanos()
+			for b.Loop() {
+				e.Eval(ctx, f, HostInput{Name: name, Groups: []string{"k8s"}})
+			}
+			reportRates(b, b.N, cpu0)
+		})
+	}
+}
+
+// BenchmarkEvalAll evaluates a batch of 256 hosts with GOMAXPROCS workers
+// (fleet input included).
+func BenchmarkEvalAll(b *testing.B) {
+	e := newEngine(b, Options{})
+	names := fixtureNames(b)
+	in := make([]EvalInput, 256)
+	for i := range in {
+		n := names[i%len(names)]
+		in[i] = EvalInput{Facts: loadFixture(b, n), Host: HostInput{Name: fmt.Sprintf("%s-%d", n, i), Groups: []string{"k8s"}}}
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	cpu0 := cpuNanos()
+	for b.Loop() {
+		e.EvalAll(ctx, in, 0)
+	}
+	reportRates(b, b.N*len(in), cpu0)
+}
+
+// BenchmarkFactsValue compares the engine's direct input conversion with the
+// JSON round trip it replaced.
+func BenchmarkFactsValue(b *testing.B) {
+	e := newEngine(b, Options{})
+	f := loadFixture(b, "rhel7-mitigated")
+	b.Run("direct", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			e.factsValue(f)
+		}
+	})
+	b.Run("json", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := factsJSONValue(f); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
