@@ -65,7 +65,7 @@ func States(inv *inventory.Inventory, hosts []*inventory.Host, checks []policies
 			s.State = StateUnused
 		case expiringSoon(w, now):
 			s.State = StateExpiring
-			s.Notes = append(s.Notes, fmt.Sprintf("expires in %d day(s)", daysLeft(w, now)))
+			s.Notes = append(s.Notes, "expires "+inDays(daysLeft(w, now)))
 		default:
 			s.State = StateActive
 		}

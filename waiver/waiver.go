@@ -79,10 +79,25 @@ func Ref(w *inventory.Waiver, original string) *policies.WaiverRef {
 // the end of that day, UTC).
 func Day(w *inventory.Waiver) string { return w.Expires.UTC().Format(time.DateOnly) }
 
-// daysLeft is the number of started days until the waiver expires.
+// daysLeft is the number of calendar days (UTC) from now to the expiry
+// day: 0 when it expires at the end of today.
 func daysLeft(w *inventory.Waiver, now time.Time) int {
-	d := w.Expires.Sub(now)
-	return int((d + 24*time.Hour - 1) / (24 * time.Hour))
+	day := func(t time.Time) time.Time {
+		y, m, d := t.UTC().Date()
+		return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	}
+	return int(day(w.Expires).Sub(day(now)).Hours() / 24)
+}
+
+// inDays is "today", "in 1 day" or "in N days".
+func inDays(n int) string {
+	switch n {
+	case 0:
+		return "today"
+	case 1:
+		return "in 1 day"
+	}
+	return fmt.Sprintf("in %d days", n)
 }
 
 // expiringSoon reports whether an unexpired waiver ends within ExpiringWithin.
@@ -184,7 +199,7 @@ func notices(w *inventory.Waiver, u usage, checks []policies.CheckInfo, nhosts i
 			add(LevelError, "expired on %s and was not applied (it covers no failing result now); remove it", Day(w))
 		}
 	} else if expiringSoon(w, now) {
-		add(LevelWarning, "expires on %s (in %d day(s)); extend it or fix the hosts before then", Day(w), daysLeft(w, now))
+		add(LevelWarning, "expires on %s (%s); extend it or fix the hosts before then", Day(w), inDays(daysLeft(w, now)))
 	}
 	for _, id := range sortedKeys(u.critical) {
 		add(LevelError, "%s is a critical check: not waived on %d result(s) because the waiver does not set allow_critical = true", id, u.critical[id])

@@ -137,7 +137,7 @@ func TestApply(t *testing.T) {
 				w.Expires = endOf("2026-06-01")
 			})},
 			waived:  []string{"db-01/kmem.runc"},
-			notices: []string{"warning: waiver \"kmem.runc\": expires on 2026-06-01 (in 1 day(s))"},
+			notices: []string{"warning: waiver \"kmem.runc\": expires on 2026-06-01 (today)"},
 		},
 		{
 			name: "expiring within 14 days warns",
@@ -146,7 +146,7 @@ func TestApply(t *testing.T) {
 				w.Expires = endOf("2026-06-10")
 			})},
 			waived:  []string{"db-01/kmem.runc"},
-			notices: []string{"expires on 2026-06-10 (in 10 day(s))"},
+			notices: []string{"expires on 2026-06-10 (in 9 days)"},
 		},
 		{
 			name: "15 days ahead does not warn",
@@ -267,7 +267,7 @@ func TestStates(t *testing.T) {
 		{"active", waiverOf([]string{"kmem.kubelet", "kmem.runc"}, func(w *inventory.Waiver) { w.Groups = []string{"workers"} }),
 			StateActive, []string{"worker-001", "worker-002", "worker-003", "worker-004"}, []string{"kmem.runc", "kmem.kubelet"}, nil},
 		{"expiring", waiverOf([]string{"kmem.runc"}, func(w *inventory.Waiver) { w.Hosts = []string{"db-01"}; w.Expires = endOf("2026-06-07") }),
-			StateExpiring, []string{"db-01"}, []string{"kmem.runc"}, []string{"expires in 7 day(s)"}},
+			StateExpiring, []string{"db-01"}, []string{"kmem.runc"}, []string{"expires in 6 days"}},
 		{"expired beats unused", waiverOf([]string{"kmem.nothing"}, func(w *inventory.Waiver) { w.Expires = endOf("2026-01-01") }),
 			StateExpired, []string{"worker-001", "worker-002", "worker-003", "worker-004", "db-01"}, []string{}, []string{"matches no check"}},
 		{"no host", waiverOf([]string{"kmem.runc"}, func(w *inventory.Waiver) { w.Hosts = []string{"web-*"} }),
