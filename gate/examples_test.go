@@ -2,6 +2,7 @@ package gate
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -276,4 +277,48 @@ func TestExampleWaiver(t *testing.T) {
 	if len(out.Notices) != 1 || !strings.Contains(out.Notices[0].String(), "kmem.risk is a critical check") {
 		t.Errorf("notices %v", out.Notices)
 	}
+}
+
+// BenchmarkProject measures projecting one host through the nokmem change.
+func BenchmarkProject(b *testing.B) {
+	hosts := readFleet(&testing.T{}, fleetFile, "workers")
+	p, _, _ := Load("../examples/plans/nokmem.hcl")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Project(hosts[0].Facts, p.Changes[0]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkGate measures a whole gate run (current and projected
+// evaluation, waivers, verdict) over 100 copies of seed 000's node; it
+// reports hosts per second.
+func BenchmarkGate(b *testing.B) {
+	t := &testing.T{}
+	base := readFleet(t, fleetFile, "workers")[0]
+	hosts := make([]audit.FleetHost, 100)
+	names := make([]string, len(hosts))
+	for i := range hosts {
+		hosts[i] = base
+		hosts[i].Name = fmt.Sprintf("worker-%03d", i)
+		names[i] = hosts[i].Name
+	}
+	p, _, _ := Load("../examples/plans/nokmem.hcl")
+	targets, diags := p.Resolve(FleetInventory(invHosts(hosts)), names)
+	if diags.HasErrors() {
+		b.Fatal(diags)
+	}
+	eng, err := policies.New(context.Background(), policies.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		out, err := Evaluate(context.Background(), eng, p, targets, hosts, Options{Meta: audit.Meta{FailOn: "high"}})
+		if err != nil || out.Report.Plan.Verdict != Go {
+			b.Fatalf("err %v verdict %+v", err, out.Report.Plan)
+		}
+	}
+	b.ReportMetric(float64(len(hosts)*b.N)/b.Elapsed().Seconds(), "hosts/s")
 }
