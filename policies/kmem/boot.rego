@@ -71,9 +71,9 @@ drift[name] := entries if {
 	count(entries) > 0
 }
 
-_entry_desc(p) := sprintf("%s %s (%s)", [p.kind, p.source, p.entry]) if {
+_entry_desc(p) := sprintf("%s %s (%s)", [object.get(p, "kind", "?"), object.get(p, "source", "?"), p.entry]) if {
 	p.entry != ""
-} else := sprintf("%s %s", [p.kind, p.source])
+} else := sprintf("%s %s", [object.get(p, "kind", "?"), object.get(p, "source", "?")])
 
 _drift_case(name) := "reboot pending" if {
 	input.boot[_flags[name]] == false
@@ -116,7 +116,7 @@ r_boot_drift := res("kmem.boot_drift", "unknown", sprintf("running kernel comman
 
 _md_ev := {"boot.cmdline": object.get(input, ["boot", "cmdline"], null), "boot.memcg_disabled": object.get(input, ["boot", "memcg_disabled"], null), "runtimes.kubelet.version": object.get(input, ["runtimes", "kubelet", "version"], null), "runtimes.kubelet.path": object.get(input, ["runtimes", "kubelet", "path"], null)}
 
-r_memcg_disabled := res("kmem.memcg_disabled", "not_applicable", sprintf("no kubelet on this node (cgroup_disable=memory: %v)", [object.get(input.boot, "memcg_disabled", "unknown")]), _md_ev, "") if {
+r_memcg_disabled := res("kmem.memcg_disabled", "not_applicable", sprintf("no kubelet on this node (cgroup_disable=memory: %v)", [object.get(input, ["boot", "memcg_disabled"], "unknown")]), _md_ev, "") if {
 	kubelet_presence == "absent"
 } else := res("kmem.memcg_disabled", "fail", sprintf("cgroup_disable=memory is on the running cmdline of a node that runs kubelet %s: the memory controller is gone and pod memory limits are not enforced", [kubelet_version]), _md_ev, checks["kmem.memcg_disabled"].remediation) if {
 	input.boot.memcg_disabled == true

@@ -31,7 +31,7 @@ r_memcg_headroom := res("kmem.memcg_headroom", "not_applicable", layout_desc, _h
 	layout == "none"
 } else := res("kmem.memcg_headroom", "fail", sprintf("memory num_cgroups %d is %s of the %d memcg ID cap (fail at %s)%s", [_num, _pct(_num / memcg_id_max), memcg_id_max, _pct(params.memcg_headroom_fail), _rhel_count_note]), _headroom_ev, checks["kmem.memcg_headroom"].remediation) if {
 	_num >= params.memcg_headroom_fail * memcg_id_max
-} else := res("kmem.memcg_headroom", "fail", sprintf("memory cgroup mkdir failed with ENOSPC (%d log lines, latest: %q) while num_cgroups is %d: memcg IDs are exhausted; on RHEL 3.10 the count under-reports (kubernetes#61937)", [_enospc.count, one_line(_enospc.latest), _num]), object.union(_headroom_ev, {"kernel_log.signatures.cgroup_enospc": _enospc}), checks["kmem.memcg_headroom"].remediation) if {
+} else := res("kmem.memcg_headroom", "fail", sprintf("memory cgroup mkdir failed with ENOSPC (%d log lines, latest: %q) while num_cgroups is %d: memcg IDs are exhausted; on RHEL 3.10 the count under-reports (kubernetes#61937)", [_enospc.count, one_line(object.get(_enospc, "latest", "")), _num]), object.union(_headroom_ev, {"kernel_log.signatures.cgroup_enospc": _enospc}), checks["kmem.memcg_headroom"].remediation) if {
 	input.kernel.family == "rhel7"
 	_enospc
 	_num
@@ -117,7 +117,7 @@ r_kernel_log := res("kmem.kernel_log", "not_applicable", sprintf("%s; the signat
 	affect == "unaffected"
 } else := res("kmem.kernel_log", "unknown", sprintf("no kernel log readable (%s)", [src_note("kernel_log")]), _log_ev, "dmesg needs CAP_SYSLOG when kernel.dmesg_restrict=1; /var/log/messages needs root: collect with sudo") if {
 	not _log_source
-} else := res("kmem.kernel_log", "fail", sprintf("%s: %s; latest %s: %q%s", [_log_source, _sig_counts, _seen[0], one_line(_sigs[_seen[0]].latest), _ignored_note]), _log_ev, checks["kmem.kernel_log"].remediation) if {
+} else := res("kmem.kernel_log", "fail", sprintf("%s: %s; latest %s: %q%s", [_log_source, _sig_counts, _seen[0], one_line(object.get(_sigs[_seen[0]], "latest", "")), _ignored_note]), _log_ev, checks["kmem.kernel_log"].remediation) if {
 	count(_seen) > 0
 } else := res("kmem.kernel_log", "pass", sprintf("%s: no kmem leak signature%s", [_log_source, _ignored_note]), _log_ev, "")
 
@@ -153,6 +153,7 @@ r_slab_pressure := res("kmem.slab_pressure", "not_applicable", affect_desc, _sla
 _zones := [z |
 	some z in object.get(input, ["memory", "buddyinfo"], [])
 	z.zone in {"Normal", "DMA32"}
+	is_array(z.free)
 ]
 
 _max_order(z) := max(orders) if {
@@ -160,9 +161,9 @@ _max_order(z) := max(orders) if {
 	count(orders) > 0
 } else := -1
 
-_high_blocks(z) := sum([n | some i, n in z.free; i >= params.fragmentation_min_order])
+_high_blocks(z) := sum([n | some i, n in z.free; i >= params.fragmentation_min_order; is_number(n)])
 
-_zone_desc(z) := sprintf("node %d %s: highest free order %d, %d blocks of order >= %d", [z.node, z.zone, _max_order(z), _high_blocks(z), params.fragmentation_min_order])
+_zone_desc(z) := sprintf("node %v %s: highest free order %d, %d blocks of order >= %d", [object.get(z, "node", "?"), z.zone, _max_order(z), _high_blocks(z), params.fragmentation_min_order])
 
 _frag_line := concat("; ", [_zone_desc(z) | some z in _zones])
 

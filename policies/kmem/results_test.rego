@@ -128,3 +128,21 @@ test_params_override_and_validate if {
 	errs := kmem.param_errors with data.kaudit.params as {"memcg_zombies_fail": "lots", "memcg_headroom_warn": 0.99, "fragmentation_min_order": 2.5}
 	count(errs) == 3
 }
+
+# Nonsense never passes: a message that cannot be built must not let a later
+# else branch (a pass) win.
+test_garbage_never_passes if {
+	rs := kmem.results with input as garbage
+	every r in rs {
+		r.status in {"unknown", "not_applicable"}
+	}
+}
+
+test_partial_facts_do_not_skip_to_a_pass if {
+	no_latest := json.remove(seed000, ["kernel_log/signatures/slub_alloc_fail/latest"])
+	status("kmem.kernel_log", no_latest) == "fail"
+	no_node := merge(seed002_broken, {"memory": {"buddyinfo": [{"zone": "Normal", "free": [40153, 12774, 302, 17, 0, 0, 0, 0, 0, 0, 0]}]}})
+	status("kmem.fragmentation", no_node) == "fail"
+	nameless := merge(seed000, {"runtimes": {"runc": [{"version": "1.0.0-rc10"}]}})
+	status("kmem.runc", nameless) == "fail"
+}

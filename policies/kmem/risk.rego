@@ -73,7 +73,7 @@ risk_fix := {
 	_kubelet_will_enable
 	kubelet_nokmem_buildable
 } else := {
-	"fix": sprintf("upgrade runc %s to >= 1.0.0-rc94 (the kubelet is already safe)", [runc_worst.bin.version]),
+	"fix": sprintf("upgrade runc %s to >= 1.0.0-rc94 (the kubelet is already safe)", [object.get(runc_worst.bin, "version", "?")]),
 	"remediation": checks["kmem.runc"].remediation,
 } if {
 	_kubelet_fine

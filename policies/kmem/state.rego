@@ -341,14 +341,14 @@ _projectatomic_build(_) if _vcmp("docker", input.runtimes.docker.version, "17.03
 
 _verdict_rank := {"enables": 3, "unknown": 2, "explicit_only": 1, "safe": 0}
 
-_runc_judged := [{"bin": b, "verdict": runc_verdict(b)} | some b in _runc_bins]
+_runc_judged := [{"bin": b, "verdict": runc_verdict(b)} | some b in _runc_bins; is_object(b)]
 
 _runc_worst_rank := max([_verdict_rank[j.verdict] | some j in _runc_judged])
 
 # the worst runc binary and its verdict.
 runc_worst := [j | some j in _runc_judged; _verdict_rank[j.verdict] == _runc_worst_rank][0]
 
-runc_bin_desc(b) := sprintf("%s %s (%s)", [b.name, object.get(b, "version", "?"), object.get(b, "path", "?")])
+runc_bin_desc(b) := sprintf("%s %s (%s)", [object.get(b, "name", "runc"), object.get(b, "version", "?"), object.get(b, "path", "?")])
 
 runc_all_desc := concat(", ", [sprintf("%s: %s", [runc_bin_desc(j.bin), j.verdict]) | some j in _runc_judged])
 
@@ -438,7 +438,7 @@ kmem_switch_why contains sprintf("observed active in %d sampled cgroups", [activ
 
 kmem_switch_why contains "kmem usage lines in the kernel log" if kmem_in_log
 
-kmem_switch_why contains sprintf("runc %s enables it", [runc_worst.bin.version]) if runc_side == "enables"
+kmem_switch_why contains sprintf("runc %s enables it", [object.get(runc_worst.bin, "version", "?")]) if runc_side == "enables"
 
 kmem_switch_why contains sprintf("kubelet %s enables it", [kubelet_version]) if kubelet_side == "enables"
 
