@@ -1,14 +1,34 @@
 package gate
 
 import (
+	"bytes"
 	"encoding/json"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
 	"github.com/kaudit/kaudit/probes/facts"
 )
+
+// validFacts checks projected facts against docs/facts.schema.json: a
+// projection is a facts document like any other.
+func validFacts(t *testing.T, sch *jsonschema.Schema, f *facts.Facts) {
+	t.Helper()
+	b, err := json.Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sch.Validate(inst); err != nil {
+		t.Errorf("projected facts do not match docs/facts.schema.json: %v", err)
+	}
+}
 
 func TestEditArgs(t *testing.T) {
 	tests := []struct {
@@ -224,6 +244,10 @@ func TestProject(t *testing.T) {
 			},
 		},
 	}
+	sch, err := jsonschema.NewCompiler().Compile("../docs/facts.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cur := seed000(t)
@@ -244,6 +268,7 @@ func TestProject(t *testing.T) {
 					t.Errorf("note path %s not in Predicted %v", n.Path, p.Facts.Predicted)
 				}
 			}
+			validFacts(t, sch, p.Facts)
 			tt.check(t, p)
 		})
 	}

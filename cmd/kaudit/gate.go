@@ -63,7 +63,7 @@ func (a *app) gate(ctx context.Context, out *outputFlags, planPath, factsPath, p
 		return err
 	}
 	started := time.Now()
-	inv, fleet, err := a.gateFleet(ctx, factsPath)
+	inv, fleet, err := a.gateFleet(ctx, factsPath, started)
 	if err != nil {
 		return err
 	}
@@ -122,14 +122,14 @@ func (a *app) gate(ctx context.Context, out *outputFlags, planPath, factsPath, p
 // gateFleet collects the selected hosts, or reads --facts (narrowed by
 // --limit, resolved against -i when given). inv is nil when judging a facts
 // file without -i.
-func (a *app) gateFleet(ctx context.Context, factsPath string) (*inventory.Inventory, *audit.FleetFacts, error) {
+func (a *app) gateFleet(ctx context.Context, factsPath string, started time.Time) (*inventory.Inventory, *audit.FleetFacts, error) {
 	if factsPath == "" {
 		inv, hosts, err := a.selectHosts()
 		if err != nil {
 			return nil, nil, err
 		}
 		fleet, _ := a.collect(ctx, inv, hosts)
-		fleet.CollectedAt = time.Now().UTC().Format(time.RFC3339)
+		fleet.CollectedAt = started.UTC().Format(time.RFC3339)
 		return inv, fleet, nil
 	}
 	ff, err := readFactsFile(factsPath)
