@@ -165,3 +165,78 @@ func TestVersion(t *testing.T) {
 		t.Fatalf("version: %d %q", code, out)
 	}
 }
+
+// TestEvalAppliesWaivers: a waiver in the inventory turns the matching
+// failure into waived in the report; a critical check is not waived without
+// allow_critical, and an expired waiver waives nothing.
+func TestEvalAppliesWaivers(t *testing.T) {
+	dir := t.TempDir()
+	data, err := os.ReadFile("../../testdata/facts/seed000-centos75-softlockup.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f facts.Facts
+	if err := json.Unmarshal(data, &f); err != nil {
+		t.Fatal(err)
+	}
+	factsPath := filepath.Join(dir, "facts.json")
+	fh, err := os.Create(factsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := audit.WriteFleetFacts(fh, &audit.FleetFacts{Schema: audit.FleetSchema, Hosts: []audit.FleetHost{{Name: "worker-001", Address: "10.0.0.1", Facts: &f}}}); err != nil {
+		t.Fatal(err)
+	}
+	fh.Close()
+	inv := filepath.Join(dir, "inv.hcl")
+	if err := os.WriteFile(inv, []byte(`host "worker-001" { address = "10.0.0.1" }
+waiver "kmem.kubelet" {
+  hosts   = ["worker-*"]
+  reason  = "kubelet nokmem build rolling out"
+  owner   = "platform-team"
+  expires = "2999-12-31"
+}
+waiver "kmem.risk" {
+  reason  = "no allow_critical"
+  owner   = "platform-team"
+  expires = "2999-12-31"
+}
+waiver "kmem.runc" {
+  reason  = "expired"
+  owner   = "platform-team"
+  expires = "2001-01-01"
+}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "r.json")
+	code, _, stderr := kaudit(t, "eval", "-i", inv, "--facts", factsPath, "--report", "json="+out)
+	if code != exitFailures {
+		t.Fatalf("exit %d, want 1: %s", code, stderr)
+	}
+	rf, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rf.Close()
+	r, err := report.Read(rf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, res := range r.Hosts[0].Results {
+		got[res.ID] = res.Status
+		if res.Status == "waived" && (res.Waiver == nil || res.Waiver.Owner != "platform-team") {
+			t.Errorf("%s waived without its waiver reference: %+v", res.ID, res.Waiver)
+		}
+	}
+	want := map[string]string{"kmem.kubelet": "waived", "kmem.risk": "fail", "kmem.runc": "fail"}
+	for id, st := range want {
+		if got[id] != st {
+			t.Errorf("%s = %q, want %q", id, got[id], st)
+		}
+	}
+	if !strings.Contains(stderr, "expired") {
+		t.Errorf("no notice about the expired waiver on stderr:\n%s", stderr)
+	}
+}

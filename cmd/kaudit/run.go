@@ -11,8 +11,10 @@ import (
 
 	"github.com/kaudit/kaudit/internal/audit"
 	"github.com/kaudit/kaudit/inventory"
+	"github.com/kaudit/kaudit/policies"
 	"github.com/kaudit/kaudit/probes"
 	"github.com/kaudit/kaudit/report"
+	"github.com/kaudit/kaudit/waiver"
 )
 
 func (a *app) runCommand() *cobra.Command {
@@ -69,6 +71,7 @@ func (a *app) run(ctx context.Context, out *outputFlags) error {
 		StartedAt:   started,
 	}, a.concurrency)
 	r.Interrupted = interrupted
+	a.applyWaivers(r, inv, eng)
 	return a.finish(r, out, targets)
 }
 
@@ -167,6 +170,7 @@ packs, producing the same reports and exit codes as run. Nothing is contacted.`,
 				StartedAt:   time.Now(),
 			}, a.concurrency)
 			r.Interrupted = ff.Interrupted
+			a.applyWaivers(r, inv, eng)
 			return a.finish(r, &out, targets)
 		},
 	}
@@ -187,4 +191,14 @@ func readFactsFile(path string) (*audit.FleetFacts, error) {
 		return nil, fmt.Errorf("--facts %s: %w", path, err)
 	}
 	return ff, nil
+}
+
+// applyWaivers turns fail/unknown results covered by the inventory's valid
+// waivers into waived, and prints the waiver notices (expired, expiring,
+// unused) on stderr.
+func (a *app) applyWaivers(r *report.Report, inv *inventory.Inventory, eng *policies.Engine) {
+	if inv == nil || len(inv.Waivers) == 0 {
+		return
+	}
+	a.printNotices(waiver.Apply(r, inv.Waivers, eng.Checks(), time.Now()))
 }
