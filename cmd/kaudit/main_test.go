@@ -94,27 +94,10 @@ func TestPolicyListAndShow(t *testing.T) {
 // node fails, the exit code is 1, and every format is written.
 func TestEvalSeedFacts(t *testing.T) {
 	dir := t.TempDir()
-	data, err := os.ReadFile("../../testdata/facts/seed000-centos75-softlockup.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var f facts.Facts
-	if err := json.Unmarshal(data, &f); err != nil {
-		t.Fatal(err)
-	}
-	ff := &audit.FleetFacts{Schema: audit.FleetSchema, Inventory: "test", Hosts: []audit.FleetHost{
-		{Name: "seed000", Address: "10.0.0.1", Groups: []string{"workers"}, Facts: &f},
-		{Name: "gone", Address: "10.0.0.2", Reason: "timeout", Error: "no answer"},
-	}}
-	factsPath := filepath.Join(dir, "facts.json")
-	fh, err := os.Create(factsPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := audit.WriteFleetFacts(fh, ff); err != nil {
-		t.Fatal(err)
-	}
-	fh.Close()
+	f := seedFacts(t)
+	factsPath := writeFleetFacts(t, dir,
+		audit.FleetHost{Name: "seed000", Address: "10.0.0.1", Groups: []string{"workers"}, Facts: f},
+		audit.FleetHost{Name: "gone", Address: "10.0.0.2", Reason: "timeout", Error: "no answer"})
 
 	jsonPath := filepath.Join(dir, "r.json")
 	code, out, stderr := kaudit(t, "eval", "--facts", factsPath,
@@ -171,23 +154,7 @@ func TestVersion(t *testing.T) {
 // allow_critical, and an expired waiver waives nothing.
 func TestEvalAppliesWaivers(t *testing.T) {
 	dir := t.TempDir()
-	data, err := os.ReadFile("../../testdata/facts/seed000-centos75-softlockup.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var f facts.Facts
-	if err := json.Unmarshal(data, &f); err != nil {
-		t.Fatal(err)
-	}
-	factsPath := filepath.Join(dir, "facts.json")
-	fh, err := os.Create(factsPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := audit.WriteFleetFacts(fh, &audit.FleetFacts{Schema: audit.FleetSchema, Hosts: []audit.FleetHost{{Name: "worker-001", Address: "10.0.0.1", Facts: &f}}}); err != nil {
-		t.Fatal(err)
-	}
-	fh.Close()
+	factsPath := writeFleetFacts(t, dir, audit.FleetHost{Name: "worker-001", Address: "10.0.0.1", Facts: seedFacts(t)})
 	inv := filepath.Join(dir, "inv.hcl")
 	if err := os.WriteFile(inv, []byte(`host "worker-001" { address = "10.0.0.1" }
 waiver "kmem.kubelet" {
@@ -239,4 +206,33 @@ waiver "kmem.runc" {
 	if !strings.Contains(stderr, "expired") {
 		t.Errorf("no notice about the expired waiver on stderr:\n%s", stderr)
 	}
+}
+
+// seedFacts loads the facts of seed 000's CentOS 7.5 node.
+func seedFacts(t *testing.T) *facts.Facts {
+	t.Helper()
+	data, err := os.ReadFile("../../testdata/facts/seed000-centos75-softlockup.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f facts.Facts
+	if err := json.Unmarshal(data, &f); err != nil {
+		t.Fatal(err)
+	}
+	return &f
+}
+
+// writeFleetFacts saves hosts as a fleet facts file in dir and returns its path.
+func writeFleetFacts(t *testing.T, dir string, hosts ...audit.FleetHost) string {
+	t.Helper()
+	path := filepath.Join(dir, "facts.json")
+	fh, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	if err := audit.WriteFleetFacts(fh, &audit.FleetFacts{Schema: audit.FleetSchema, Inventory: "test", Hosts: hosts}); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
