@@ -49,8 +49,8 @@ func FromOutcome(o *probes.Outcome) FleetHost {
 	h := FleetHost{
 		Name:       o.Host.Name,
 		Address:    o.Host.Address,
-		Groups:     append([]string(nil), o.Host.Groups...),
-		Labels:     o.Host.Labels,
+		Groups:     append([]string{}, o.Host.Groups...),
+		Labels:     nonNilMap(o.Host.Labels),
 		DurationMS: o.Duration.Milliseconds(),
 		Facts:      o.Facts,
 		Reason:     o.Reason,
