@@ -103,7 +103,7 @@ _drift_ev := {
 }
 
 r_boot_drift := res("kmem.boot_drift", "unknown", sprintf("running kernel command line not read (%s)", [src_note("cmdline")]), _drift_ev, "") if {
-	not is_boolean(input.boot.nokmem)
+	cmdline_nokmem == "unknown"
 } else := res("kmem.boot_drift", "not_applicable", "no boot loader configuration on this host (no /etc/default/grub, grub.cfg, BLS entries, grubenv or grubby)", _drift_ev, "") if {
 	no_bootloader
 } else := res("kmem.boot_drift", "unknown", sprintf("no persisted default boot entry found (%s)", [concat("; ", [src_note(s) | some s in boot_sections])]), _drift_ev, "") if {

@@ -164,6 +164,12 @@ test_boot_drift_unknown if {
 
 	# the running cmdline could not be read
 	status("kmem.boot_drift", merge(mitigated, {"boot": {"nokmem": null}})) == "unknown"
+
+	# ... and its derived flags are absent, not null: still a result, unknown
+	no_cmdline := json.remove(mitigated, ["boot/cmdline", "boot/nokmem", "boot/memcg_disabled"])
+	r := result("kmem.boot_drift", no_cmdline)
+	r.status == "unknown"
+	startswith(r.message, "running kernel command line not read")
 }
 
 # ---------------------------------------------------------------- kmem.memcg_disabled

@@ -139,6 +139,11 @@ test_runc_container_below_accounted_kubepods_is_not_runc_evidence if {
 
 test_runc_unknown if {
 	status("kmem.runc", with_runc(seed000, [runc("unknown", "upstream")])) == "unknown"
+
+	# the binary was found but its version could not be read
+	nover := result("kmem.runc", with_runc(seed000, [{"name": "runc", "path": "/usr/bin/runc", "error": "timeout"}]))
+	nover.status == "unknown"
+	startswith(nover.message, "runc ? (/usr/bin/runc) has an unparseable version")
 	status("kmem.runc", merge(seed000, merge(unreadable("runc"), {"runtimes": {"runc": null}}))) == "unknown"
 	no_cmdline := merge(seed000, {"boot": {"nokmem": null}})
 	r := result("kmem.runc", no_cmdline)

@@ -307,7 +307,7 @@ runc_driver := d if {
 # "explicit_only" (only with an explicit kernel-memory limit), "safe" or
 # "unknown" (version unparseable).
 runc_verdict(b) := "unknown" if {
-	not version.valid("runc", b.version)
+	not version.valid("runc", object.get(b, "version", ""))
 } else := "safe" if {
 	_vcmp("runc", b.version, thresholds.runc_safe) >= 0
 } else := "safe" if {
