@@ -25,7 +25,9 @@ r_kernel := res("kmem.kernel", "not_applicable", affect_desc, affect_evidence, "
 _nokmem_ev := object.union(object.union(affect_evidence, kmem_evidence), {"boot.cmdline": object.get(input, ["boot", "cmdline"], null), "boot.nokmem": object.get(input, ["boot", "nokmem"], null)})
 
 # whether runtime mitigations keep kmem off while nokmem is missing.
-_coverage := sprintf("runtime mitigations cover the node meanwhile (runc: %s, kubelet: %s)", [runc_side, kubelet_side]) if {
+_coverage := sprintf("nothing switches kmem on meanwhile: %s", [no_container_stack_desc]) if {
+	no_container_stack
+} else := sprintf("runtime mitigations cover the node meanwhile (runc: %s, kubelet: %s)", [runc_side, kubelet_side]) if {
 	kmem_switch == "off"
 } else := sprintf("nothing else keeps kmem off: %s", [concat(", ", kmem_switch_why)]) if {
 	kmem_switch == "on"

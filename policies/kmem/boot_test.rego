@@ -73,6 +73,12 @@ test_nokmem_boot_fail_missing_nothing_else if {
 	contains(r.remediation, "grub2-mkconfig -o /boot/grub2/grub.cfg")
 }
 
+test_nokmem_boot_fail_missing_no_container_stack if {
+	r := result("kmem.nokmem_boot", vm_noruntime)
+	r.status == "fail"
+	contains(r.message, "not on the running cmdline of kernel 3.10.0-1160.el7.x86_64; nothing switches kmem on meanwhile: no container runtime or kubelet on this node")
+}
+
 test_nokmem_boot_fail_missing_but_runtimes_cover if {
 	r := result("kmem.nokmem_boot", seed003_fixed)
 	r.status == "fail"

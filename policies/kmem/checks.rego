@@ -39,7 +39,7 @@ checks := {
 		"order": 2,
 		"title": "kmem accounting switched off in pod and container cgroups",
 		"severity": "high",
-		"description": "Reads memory.kmem.slabinfo of the kubepods cgroup and of a sample of pod and container cgroups (below kubepods, docker/, system.slice/docker-*.scope): a slabinfo header means kmem accounting is active, Input/output error (EIO) means it is not. Fails when any is active on an affected kernel; the message counts active and inactive cgroups. Unknown when nothing readable was sampled.",
+		"description": "Reads memory.kmem.slabinfo of the kubepods cgroup and of a sample of pod and container cgroups (below kubepods, docker/, system.slice/docker-*.scope): a slabinfo header means kmem accounting is active, Input/output error (EIO) means it is not. Fails when any is active on an affected kernel; the message counts active and inactive cgroups. Unknown when nothing readable was sampled; not applicable on a node without any container stack (runc, docker, containerd and kubelet probed and not found, no kubepods or container cgroup), where nothing creates kmem-accounted cgroups.",
 		"sources": [
 			"seed 003: kubepods and container memory.kmem.slabinfo, with and without a nokmem build",
 			"seed 001: kubepods/memory.kmem.slabinfo as the leak test",

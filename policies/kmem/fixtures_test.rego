@@ -183,6 +183,23 @@ ubuntu_v2 := {
 	"kernel_log": {"source": "dmesg", "signatures": {"memcg_oom": {"count": 3, "latest": "Memory cgroup out of memory: Killed process 4242 (java)"}}},
 }
 
+# A CentOS 7.9 VM with no container runtime (testdata/fleet/vm-noruntime, as
+# kaudit collected it): runc, docker, containerd and kubelet "command not
+# found", no kubepods cgroup, no container cgroup, only systemd's slices.
+vm_noruntime := {
+	"sources": object.union(all_clean, {s: absent | some s in ["runc", "docker", "containerd", "kubelet", "kubelet_config", "docker_daemon_json"]}),
+	"os": {"id": "centos", "redhat_release": "CentOS Linux release 7.9.2009 (Core)"},
+	"kernel": {"release": "3.10.0-1160.el7.x86_64", "family": "rhel7", "upstream": "3.10.0", "config": {"CONFIG_MEMCG": "y", "CONFIG_MEMCG_KMEM": "y", "CONFIG_MEMCG_SWAP": "y", "CONFIG_MEMCG_SWAP_ENABLED": "y"}},
+	"boot": {"cmdline": "BOOT_IMAGE=/vmlinuz-3.10.0-1160.el7.x86_64 root=/dev/mapper/centos-root ro crashkernel=auto rd.lvm.lv=centos/root rd.lvm.lv=centos/swap rhgb quiet LANG=en_US.UTF-8", "nokmem": false, "memcg_disabled": false},
+	"cgroup": {"mode": "v1", "memory_v1": true, "memory_mount": "/sys/fs/cgroup/memory", "memory_num_cgroups": 14, "memory_live_dirs": 12},
+	"kmem": {
+		"kubepods": {"path": "/sys/fs/cgroup/memory/kubepods", "state": "absent", "kind": "kubepods"},
+		"containers_found": 0, "containers_sampled": 0, "containers_active": 0, "containers_inactive": 0, "containers_error": 0, "slab_entries": 171,
+	},
+	"runtimes": {"runc": []},
+	"kernel_log": {"source": "dmesg"},
+}
+
 # an upstream kernel with a v1 hierarchy, for version-table cases.
 upstream(v) := merge(seed000, {"kernel": {"release": v, "family": "upstream", "upstream": v}})
 

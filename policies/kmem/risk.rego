@@ -96,6 +96,9 @@ r_risk := res("kmem.risk", "not_applicable", affect_desc, _risk_ev, "") if {
 } else := res("kmem.risk", "fail", sprintf("%s; kmem accounting is or will be on (%s) and cgroup.memory=nokmem is not in effect (%s); shortest fix: %s", [affect_desc, concat(", ", kmem_switch_why), nokmem_desc, risk_fix.fix]), _risk_ev, risk_fix.remediation) if {
 	kmem_switch == "on"
 	nokmem_state in nokmem_off
+} else := res("kmem.risk", "pass", sprintf("%s, but not exposed: %s, so nothing switches kmem accounting on; cgroup.memory=nokmem: %s", [affect_desc, no_container_stack_desc, nokmem_desc]), _risk_ev, "") if {
+	kmem_switch == "off"
+	no_container_stack
 } else := res("kmem.risk", "pass", sprintf("%s, but mitigated: nothing switches kmem accounting on (runc: %s, kubelet: %s, cgroups: %s); cgroup.memory=nokmem: %s", [affect_desc, runc_side, kubelet_side, kmem_observed, nokmem_desc]), _risk_ev, "") if {
 	kmem_switch == "off"
 } else := res("kmem.risk", "unknown", sprintf("%s; cannot decide: kmem accounting %s (runc: %s, kubelet: %s, cgroups: %s), cgroup.memory=nokmem: %s", [affect_desc, kmem_switch, runc_side, kubelet_side, kmem_observed, nokmem_desc]), _risk_ev, "")

@@ -128,3 +128,14 @@ test_risk_not_applicable if {
 	r.status == "not_applicable"
 	contains(r.message, "recycles memcg IDs")
 }
+
+test_risk_pass_no_container_stack if {
+	# a plain VM: affected kernel, nokmem missing, but nothing creates
+	# kmem-accounted cgroups.
+	r := result("kmem.risk", vm_noruntime)
+	r.status == "pass"
+	r.message == "kernel 3.10.0-1160.el7.x86_64 is a RHEL 7 kernel; memcg IDs leak, but not exposed: no container runtime or kubelet on this node (runc, docker, containerd and kubelet not found) and no kubepods or container cgroup, so nothing switches kmem accounting on; cgroup.memory=nokmem: not on the running cmdline"
+
+	# a runtime probe that failed leaves it undecided
+	status("kmem.risk", merge(vm_noruntime, unreadable("runc"))) == "unknown"
+}

@@ -13,7 +13,11 @@ r_accounting := res("kmem.accounting", "not_applicable", affect_desc, _acc_ev, "
 	kmem_observed == "active"
 } else := res("kmem.accounting", "pass", accounting_desc, _acc_ev, "") if {
 	kmem_observed == "inactive"
+} else := res("kmem.accounting", "not_applicable", sprintf("%s: nothing creates kmem-accounted cgroups on %s", [no_container_stack_desc, kernel_desc]), object.union(_acc_ev, _no_stack_ev), "") if {
+	no_container_stack
 } else := res("kmem.accounting", "unknown", sprintf("no readable memory.kmem.slabinfo (kubepods: %s, %d container cgroups sampled; %s)", [kubepods_state, _n(["kmem", "containers_sampled"]), src_note("kmem")]), _acc_ev, "")
+
+_no_stack_ev := {sprintf("sources.%s.error", [s]): object.get(input.sources, [s, "error"], null) | some s in ["runc", "docker", "containerd", "kubelet"]}
 
 # ---------------------------------------------------------------- kmem.runc
 

@@ -23,12 +23,27 @@ test_accounting_unknown if {
 	r.status == "unknown"
 	contains(r.message, "no readable memory.kmem.slabinfo")
 
+	# no runtime found, but a probe failed, was not run, or a cgroup exists
+	status("kmem.accounting", merge(vm_noruntime, unreadable("docker"))) == "unknown"
+	status("kmem.accounting", json.remove(vm_noruntime, ["sources/containerd"])) == "unknown"
+	status("kmem.accounting", merge(vm_noruntime, {"kmem": {"kubepods": {"state": "error", "error": "Permission denied"}}})) == "unknown"
+	status("kmem.accounting", merge(vm_noruntime, {"kmem": {"containers_found": 3}})) == "unknown"
+	status("kmem.accounting", json.remove(vm_noruntime, ["kmem/kubepods"])) == "unknown"
+	status("kmem.accounting", merge(vm_noruntime, {"runtimes": {"docker": {"name": "docker", "version": "1.13.1"}}})) == "unknown"
+
 	# unreadable slabinfo everywhere
 	errs := merge(seed000, {"kmem": {"kubepods": {"path": "/sys/fs/cgroup/memory/kubepods", "state": "error", "error": "Permission denied"}, "containers_sampled": 2, "containers_error": 2}})
 	status("kmem.accounting", errs) == "unknown"
 }
 
 test_accounting_not_applicable if {
+	# a plain VM: no runc, docker, containerd or kubelet, no kubepods or container cgroup
+	r := result("kmem.accounting", vm_noruntime)
+	r.status == "not_applicable"
+	r.message == "no container runtime or kubelet on this node (runc, docker, containerd and kubelet not found) and no kubepods or container cgroup: nothing creates kmem-accounted cgroups on kernel 3.10.0-1160.el7.x86_64"
+	r.evidence["sources.runc.error"] == "absent"
+	r.evidence["kmem.kubepods.state"] == "absent"
+
 	status("kmem.accounting", ubuntu_v2) == "not_applicable"
 	status("kmem.accounting", merge(seed003_active, {"kernel": {"release": "4.19.0", "family": "upstream", "upstream": "4.19.0"}})) == "not_applicable"
 }

@@ -293,6 +293,29 @@ kubelet_presence := "present" if {
 	ran_clean("kubelet")
 } else := "unknown"
 
+# no_container_stack: the collector probed for runc, docker, containerd and
+# the kubelet and found none of them, and found no kubepods or container
+# cgroup (nor kmem usage in the kernel log): nothing on this node creates
+# kmem-accounted cgroups. A failed or missing probe is not "none".
+no_container_stack if {
+	runc_presence == "absent"
+	kubelet_presence == "absent"
+	_binary_absent("docker")
+	_binary_absent("containerd")
+	kubepods_state == "absent"
+	input.kmem.containers_found == 0
+	not kmem_in_log
+}
+
+_binary_absent(name) if {
+	not _has_binary(name)
+	ran_clean(name)
+}
+
+_has_binary(name) if is_object(input.runtimes[name])
+
+no_container_stack_desc := "no container runtime or kubelet on this node (runc, docker, containerd and kubelet not found) and no kubepods or container cgroup"
+
 # the cgroup driver runc runs with: the kubelet's when known (docker and
 # containerd must match it), else docker's.
 runc_driver := d if {
