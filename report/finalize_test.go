@@ -225,3 +225,15 @@ func TestApplyBaselineTransitions(t *testing.T) {
 		t.Errorf("baseline counts after re-finalize %v", cur.Summary.Baseline)
 	}
 }
+
+func TestWaiverNotice(t *testing.T) {
+	n := WaiverNotice(NoticeWarning, "kmem.runc", "prod.hcl:86:1", "expires on 2026-03-09 (in 7 days)")
+	want := Notice{Level: "warning", Subject: `waiver "kmem.runc"`, Position: "prod.hcl:86:1", Message: "expires on 2026-03-09 (in 7 days)"}
+	if n != want {
+		t.Errorf("WaiverNotice = %+v, want %+v", n, want)
+	}
+	// The label is quoted as Go quotes it: a control byte shows as text.
+	if n := WaiverNotice(NoticeError, "kmem.\x1b[2Jx", "", "m"); n.Subject != `waiver "kmem.\x1b[2Jx"` {
+		t.Errorf("subject %q", n.Subject)
+	}
+}

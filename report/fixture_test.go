@@ -2,6 +2,8 @@ package report
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/kaudit/kaudit/policies"
@@ -415,43 +417,142 @@ const sampleBaselineJSON = `{
   ]
 }`
 
-// sampleGateReport is sampleReport as kaudit gate would finish it, for the
-// plan sections: the plan (boot every node with nokmem) clears node-000
-// and node-003; node-002 and edge-07 block the rollout.
+// Notes kaudit gate attaches to projected results (gate.planned,
+// gate.predicted), worded as gate/ words them for the nokmem plan on the
+// test fleet (examples/plans/nokmem.hcl).
+const (
+	noteKubepodsNokmem = "inactive (was active): cgroup.memory=nokmem is in effect on kernel 3.10.0-1160.el7.x86_64 (reported working from 3.10.0-1062.el7, low confidence: verify after the rollout)"
+	noteMemoryReset    = "slab, buddyinfo and extfrag reset by the reboot: unknown until audited again"
+	noteCmdlineNokmem  = "+cgroup.memory=nokmem after the reboot (the next boot takes cgroup.memory=nokmem: true, cgroup_disable=memory: false from grubby --info=DEFAULT)"
+)
+
+// after is what the plan makes of one check on one host.
+type after struct {
+	status, msg        string
+	planned, predicted map[string]string
+	waiver             *policies.WaiverRef
+}
+
+// slabWaiver covers the medium checks the rollout's reboot resets to
+// unknown until the nodes are audited again.
+var slabWaiver = policies.WaiverRef{Reason: "slab and buddyinfo are re-audited after the rollout", Owner: "platform-team", Ticket: "OPS-2301", Expires: "2026-04-30", OriginalStatus: "unknown"}
+
+// sampleGateReport is sampleReport as kaudit gate would finish it with
+// plans/nokmem-rollout.hcl: the k8s nodes boot 3.10.0-1160.el7 with
+// cgroup.memory=nokmem and get runc 1.0.0-rc95, edge-07 boots a newer
+// Ubuntu kernel; build-01 is not targeted. node-000 and node-003 are
+// cleared, edge-07 stays unknown and blocks (group edge, max_no_go 0),
+// node-002 is unreachable within max_unreachable. A waiver covers
+// node-000's slab check, unknown after the reboot.
 func sampleGateReport() *Report {
 	r := sampleReport()
 	r.Plan = &Plan{
 		File:    "plans/nokmem-rollout.hcl",
-		Verdict: "no-go",
+		Verdict: GateNoGo,
 		Reasons: []string{
-			"k8s-node-002 is unreachable (hostkey): the plan cannot be judged there",
-			"edge-07: kmem.risk stays unknown after the plan (kmem evidence unreadable)",
+			"group edge: 1 of 1 hosts no-go (max_no_go 0): edge-07 (kmem.kernel_log, kmem.risk, kmem.accounting)",
+			"1 of 5 targeted hosts unreachable, within max_unreachable 25% of 5 = 1: k8s-node-002 (hostkey)",
 		},
+		Failing: 1,
 	}
+	nokmem := func(msg string) after {
+		return after{status: "pass", msg: msg, planned: map[string]string{"boot.cmdline": noteCmdlineNokmem}, predicted: map[string]string{"kmem.kubepods.state": noteKubepodsNokmem}}
+	}
+	rhel := map[string]after{
+		"kmem.accounting":  nokmem("kmem accounting inactive: kubepods and the sampled container cgroups read EIO after the reboot"),
+		"kmem.nokmem_boot": nokmem("cgroup.memory=nokmem is on the running cmdline and the sampled cgroups read EIO (kmem accounting off)"),
+		"kmem.runc": {status: "pass", msg: "runc 1.0.0-rc95 (/usr/bin/runc) does not enable kmem accounting (>= 1.0.0-rc94 or < 1.0.0-rc3); neutralised: cgroup.memory=nokmem is in effect",
+			planned: map[string]string{"runtimes.runc": "runc 1.0.0-rc10 → 1.0.0-rc95"}},
+		"kmem.kubelet":    nokmem("kubelet v1.15.5 neutralised: cgroup.memory=nokmem is in effect"),
+		"kmem.kernel_log": {status: "pass", msg: "dmesg: no kmem leak signature", predicted: map[string]string{"kernel_log.signatures": "none: a reboot starts a new kernel log (dmesg); 3 signature(s) now"}},
+		"kmem.slab_pressure": {status: "unknown", msg: "SUnreclaim or MemTotal missing from /proc/meminfo (meminfo: not_collected (reset by the reboot the plan implies: not predictable, audit again after the rollout))",
+			predicted: map[string]string{"memory": noteMemoryReset}},
+		"kmem.fragmentation": {status: "unknown", msg: "no Normal or DMA32 zone in /proc/buddyinfo (buddyinfo: not_collected (reset by the reboot the plan implies: not predictable, audit again after the rollout))",
+			predicted: map[string]string{"memory": noteMemoryReset}},
+		"kmem.risk": nokmem("kernel 3.10.0-1160.el7.x86_64 is a RHEL 7 kernel; memcg IDs leak, but mitigated: cgroup.memory=nokmem is in effect (the sampled cgroups read EIO)"),
+	}
+	// kmem.kernel fails after the plan too: every RHEL 7 kernel leaks.
+	kernel := func(from string) after {
+		return after{status: "fail", msg: "kernel 3.10.0-1160.el7.x86_64 is a RHEL 7 kernel; memcg IDs leak",
+			planned: map[string]string{"kernel.release": from + " → 3.10.0-1160.el7.x86_64"}, predicted: map[string]string{"kernel.upstream": "3.10.0 (family rhel7)"}}
+	}
+	// A reboot frees the dead memcg IDs: the live cgroups come back.
+	memcgs := func(m map[string]after, was, live int) {
+		note := map[string]string{"cgroup.memory_num_cgroups": fmt.Sprintf("%d (was %d): a reboot frees every dead memcg ID and the %d live memory cgroups come back", live, was, live)}
+		m["kmem.memcg_headroom"] = after{status: "pass", msg: fmt.Sprintf("memory num_cgroups %d is %.1f%% of the 65535 memcg ID cap", live, float64(live)*100/65535), predicted: note}
+		m["kmem.memcg_zombies"] = after{status: "pass", msg: fmt.Sprintf("0 dying memcgs: num_cgroups %d against %d live memory cgroup directories (fail above 5000)", live, live), predicted: note}
+	}
+	node003 := maps.Clone(rhel)
+	node003["kmem.kernel"] = kernel("3.10.0-957.el7.x86_64")
+	memcgs(node003, 65513, 214)
+	node000 := maps.Clone(rhel)
+	node000["kmem.kernel"] = kernel("3.10.0-862.el7.x86_64")
+	memcgs(node000, 4127, 3982)
+	slab := node000["kmem.slab_pressure"]
+	slab.status, slab.waiver = "waived", &slabWaiver
+	node000["kmem.slab_pressure"] = slab
+	node000["kmem.runc"] = after{status: "pass", msg: "docker-runc 1.0.0-rc95 (/usr/bin/docker-runc) does not enable kmem accounting (>= 1.0.0-rc94 or < 1.0.0-rc3); neutralised: cgroup.memory=nokmem is in effect",
+		planned: map[string]string{"runtimes.runc": "docker-runc 1.0.0-rc5+dev → 1.0.0-rc95"}}
+	node001 := map[string]after{"kmem.kernel": kernel("3.10.0-1127.el7.x86_64")}
+	edge := map[string]after{
+		"kmem.kernel": {status: "pass", msg: "kernel 4.4.0-210-generic (Ubuntu, upstream 4.4.262) has the memcg ID fix (4.4.18)",
+			planned: map[string]string{"kernel.release": "4.4.0-21-generic → 4.4.0-210-generic", "kernel.version_signature": "Ubuntu 4.4.0-21.37-generic 4.4.6 → Ubuntu 4.4.0-210.242-generic 4.4.262"}},
+		"kmem.risk": {status: "unknown", msg: "cannot judge: kmem accounting evidence is unreadable (collector ran without sudo); cgroup.memory=nokmem is ignored before 4.6",
+			planned: map[string]string{"kernel.release": "4.4.0-21-generic → 4.4.0-210-generic"}, predicted: map[string]string{"kernel.upstream": "4.4.262 (family ubuntu)"}},
+	}
+	plans := map[string]map[string]after{"k8s-node-000": node000, "k8s-node-001": node001, "k8s-node-003": node003, "edge-07": edge}
 	for i := range r.Hosts {
 		h := &r.Hosts[i]
-		switch h.Name {
-		case "k8s-node-002":
-			h.Gate, h.GateBlockers = "no-go", []string{"unreachable"}
-			continue
-		case "edge-07":
-			h.Gate, h.GateBlockers = "no-go", []string{"kmem.risk", "kmem.accounting"}
-		default:
-			h.Gate = "go"
+		if h.Status == HostUnreachable {
+			continue // no projection, no gate
 		}
-		for _, res := range h.Results {
-			p := res
-			p.Predicted = true
+		plan, targeted := plans[h.Name]
+		for _, cur := range h.Results {
+			p := cur
 			p.Baseline = ""
-			if h.Name != "edge-07" && p.Status == "fail" && p.ID != "kmem.kernel" {
-				p.Status = "pass"
-				p.Message = "after the plan: cgroup.memory=nokmem in effect"
-				p.Remediation = ""
+			if targeted {
+				p.Predicted = true
+				if a, ok := plan[p.ID]; ok {
+					p.Status, p.Message, p.Waiver = a.status, a.msg, a.waiver
+					if p.Status == "pass" {
+						p.Remediation = ""
+					}
+					p.Evidence = maps.Clone(p.Evidence)
+					if p.Evidence == nil {
+						p.Evidence = map[string]any{}
+					}
+					if a.planned != nil {
+						p.Evidence[EvidencePlanned] = a.planned
+					}
+					if a.predicted != nil {
+						p.Evidence[EvidencePredicted] = a.predicted
+					}
+				}
 			}
 			h.Projected = append(h.Projected, p)
 		}
+		h.Gate = GateGo
+		for _, p := range sortedResults(h.Projected) { // most severe first, as kaudit gate lists them
+			if blocking(&p, "high") && !slices.Contains(h.GateBlockers, p.ID) {
+				h.GateBlockers = append(h.GateBlockers, p.ID)
+			}
+		}
+		if len(h.GateBlockers) > 0 {
+			h.Gate = GateNoGo
+		}
 	}
 	return r
+}
+
+// sampleNotices are the notices kaudit run prints for examples/staging.hcl
+// waivers: one expired, one expiring, one matching no check.
+func sampleNotices() []Notice {
+	return []Notice{
+		WaiverNotice(NoticeError, "kmem.runc", "inventories/prod.hcl:86:1", "expired on 2026-02-28 and was not applied: 2 result(s) on 2 host(s) keep their fail/unknown status; extend it or fix the hosts"),
+		WaiverNotice(NoticeWarning, "kmem.runc", "inventories/prod.hcl:96:1", "expires on 2026-03-09 (in 7 days); extend it or fix the hosts before then"),
+		WaiverNotice(NoticeWarning, "kmem.kmem_acct", "inventories/prod.hcl:104:1", "matches no check of the loaded policy packs (\"kmem.kmem_acct\")"),
+		WaiverNotice(NoticeError, "kmem.risk", "inventories/prod.hcl:86:1", "kmem.risk is a critical check: not waived on 1 result(s) because the waiver does not set allow_critical = true"),
+	}
 }
 
 // bigReport is a fleet of n hosts cloned from the sample, spread over 12

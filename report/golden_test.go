@@ -76,6 +76,7 @@ func render(t testing.TB, rd Renderer, r *Report) []byte {
 
 func TestGoldenText(t *testing.T) {
 	gate := sampleGateReport()
+	gate.Notices = sampleNotices()
 	Finalize(gate, "high")
 	for _, tc := range []struct {
 		golden string
@@ -86,6 +87,7 @@ func TestGoldenText(t *testing.T) {
 		{"text-verbose.golden", Options{Verbose: true}, finishedSample(t)},
 		{"text-color.golden", Options{Verbose: true, Color: true, Width: 120}, finishedSample(t)},
 		{"gate-text.golden", Options{Width: 80}, gate},
+		{"gate-text-verbose.golden", Options{Verbose: true}, gate},
 	} {
 		t.Run(tc.golden, func(t *testing.T) {
 			rd, err := New("text", tc.opts)
@@ -105,4 +107,8 @@ func TestGoldenJSON(t *testing.T) {
 func TestGoldenJUnit(t *testing.T) {
 	got := render(t, JUnit{}, finishedSample(t))
 	checkGolden(t, "junit.xml.golden", got)
+	gate := sampleGateReport()
+	gate.Notices = sampleNotices()
+	Finalize(gate, "high")
+	checkGolden(t, "gate-junit.xml.golden", render(t, JUnit{}, gate))
 }

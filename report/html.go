@@ -60,6 +60,7 @@ type htmlView struct {
 	UnreachMore  int
 	Reasons      []htmlCount
 	Plan         *htmlPlan
+	Notices      []htmlNotice
 	Missing      []BaselineMissing
 	MissingMore  int
 	Data         template.JS
@@ -96,14 +97,18 @@ type htmlUnreachable struct {
 
 type htmlPlan struct {
 	File, Verdict, VerdictClass string
-	Reasons                     []string
+	Reasons                     []planReason
 	Rows                        []htmlPlanRow
 	More                        int
 }
 
 type htmlPlanRow struct {
-	Name, Current, Projected, Gate, GateClass string
-	Blockers                                  []string
+	Name, Current, Projected, Gate, GateClass, Reason string
+	Blockers                                          []string
+}
+
+type htmlNotice struct {
+	Level, Class, Icon, Subject, Message, Position string
 }
 
 // Render writes r as an HTML page to w.
@@ -245,39 +250,37 @@ func htmlViewOf(r *Report) htmlView {
 
 	if p := r.Plan; p != nil {
 		hp := &htmlPlan{File: clean(p.File), Verdict: clean(p.Verdict), VerdictClass: "bad"}
-		if p.Verdict == "go" {
+		if p.Verdict == GateGo {
 			hp.VerdictClass = "ok"
 		}
-		for _, reason := range p.Reasons {
-			hp.Reasons = append(hp.Reasons, clean(reason))
+		for _, reason := range planReasons(p) {
+			hp.Reasons = append(hp.Reasons, planReason{Text: clean(reason.Text), Failing: reason.Failing})
 		}
-		for i := range r.Hosts {
-			h := &r.Hosts[i]
-			if h.Gate == "" {
-				continue
-			}
+		for _, h := range planHosts(r) { // no-go first: what the reader has to act on
 			if len(hp.Rows) == htmlHostCap {
 				hp.More++
 				continue
 			}
-			projected := HostStatusOf(h.Projected, r.FailOn)
-			if h.Status == HostUnreachable {
-				projected = HostUnreachable
-			}
-			row := htmlPlanRow{Name: clean(h.Name), Current: h.Status, Projected: projected, Gate: clean(h.Gate), GateClass: "bad"}
-			if h.Gate == "go" {
+			row := htmlPlanRow{Name: clean(h.Name), Current: h.Status, Projected: projectedStatus(h, r.FailOn), Gate: clean(h.Gate), GateClass: "bad"}
+			switch h.Gate {
+			case GateGo:
 				row.GateClass = "ok"
+			case "":
+				row.Gate, row.GateClass, row.Reason = "not judged", "unr", clean(h.Reason)
 			}
 			for _, b := range h.GateBlockers {
 				row.Blockers = append(row.Blockers, clean(b))
 			}
 			hp.Rows = append(hp.Rows, row)
 		}
-		// No-go hosts first: they are what the reader has to act on.
-		slices.SortStableFunc(hp.Rows, func(a, b htmlPlanRow) int {
-			return strings.Compare(a.GateClass, b.GateClass) // "bad" before "ok"
-		})
 		v.Plan = hp
+	}
+	for _, n := range r.Notices {
+		hn := htmlNotice{Level: clean(n.Level), Class: "bad", Icon: "✗", Subject: clean(n.Subject), Message: cleanText(n.Message, true), Position: clean(n.Position)}
+		if n.Level == NoticeWarning {
+			hn.Class, hn.Icon = "warn", "!"
+		}
+		v.Notices = append(v.Notices, hn)
 	}
 
 	for i, m := range r.BaselineMissing {
@@ -450,6 +453,8 @@ type islandHost struct {
 	Gate     string         `json:"gate,omitempty"`
 	Blockers []string       `json:"gb,omitempty"`
 	Proj     []islandResult `json:"proj,omitempty"`
+	// ProjStatus is the host status after the plan (gate reports).
+	ProjStatus string `json:"ps,omitempty"`
 }
 
 type islandResult struct {
@@ -460,6 +465,11 @@ type islandResult struct {
 	Evidence [][2]int   `json:"ev,omitempty"`
 	Baseline string     `json:"b,omitempty"`
 	Waiver   *islandWvr `json:"w,omitempty"`
+	// Projected results only: computed on predicted facts, and the gate's
+	// notes (path, text) of what the plan sets and what is predicted.
+	Predicted bool     `json:"p,omitempty"`
+	Planned   [][2]int `json:"pl,omitempty"`
+	Notes     [][2]int `json:"pd,omitempty"`
 }
 
 type islandWvr struct {
@@ -502,15 +512,26 @@ func htmlData(r *Report) ([]byte, error) {
 		gi[g] = i
 		doc.Groups = append(doc.Groups, one(g))
 	}
-	results := func(rs []policies.Result) []islandResult {
+	pairs := func(kvs [][2]string) [][2]int {
+		var out [][2]int
+		for _, kv := range kvs {
+			out = append(out, [2]int{in.add(one(kv[0])), in.add(multi(kv[1]))})
+		}
+		return out
+	}
+	// results lists current results; projected ones (projected) carry what
+	// the detail shows of them: status, message, waiver and the gate's notes.
+	results := func(rs []policies.Result, projected bool) []islandResult {
 		out := make([]islandResult, 0, len(rs))
 		for _, res := range sortedResults(rs) {
-			ir := islandResult{
-				Check: ci[res.ID], Status: one(res.Status), Message: in.add(multi(res.Message)),
-				Fix: in.add(multi(res.Remediation)), Baseline: one(res.Baseline),
-			}
-			for _, kv := range evidencePairs(res.Evidence) {
-				ir.Evidence = append(ir.Evidence, [2]int{in.add(one(kv[0])), in.add(multi(kv[1]))})
+			ir := islandResult{Check: ci[res.ID], Status: one(res.Status), Message: in.add(multi(res.Message))}
+			if projected {
+				ir.Predicted = res.Predicted
+				planned, predicted := gateNotes(&res)
+				ir.Planned, ir.Notes = pairs(planned), pairs(predicted)
+			} else {
+				ir.Fix, ir.Baseline = in.add(multi(res.Remediation)), one(res.Baseline)
+				ir.Evidence = pairs(evidencePairs(withoutGateNotes(res.Evidence)))
 			}
 			if w := res.Waiver; w != nil {
 				ir.Waiver = &islandWvr{Reason: one(w.Reason), Owner: one(w.Owner), Ticket: one(w.Ticket), Expires: one(w.Expires), Was: one(w.OriginalStatus)}
@@ -524,7 +545,7 @@ func htmlData(r *Report) ([]byte, error) {
 		ih := islandHost{
 			Name: one(h.Name), Addr: one(h.Address), Status: one(h.Status), Groups: []int{},
 			OS: in.add(one(hostOS(h))), Kernel: in.add(one(hostKernel(h))), Duration: h.DurationMS,
-			Reason: one(h.Reason), Error: multi(h.Error), Results: results(h.Results),
+			Reason: one(h.Reason), Error: multi(h.Error), Results: results(h.Results, false),
 			Gate: one(h.Gate),
 		}
 		for _, g := range h.Groups {
@@ -541,7 +562,10 @@ func htmlData(r *Report) ([]byte, error) {
 			ih.Blockers = append(ih.Blockers, one(b))
 		}
 		if len(h.Projected) > 0 {
-			ih.Proj = results(h.Projected)
+			ih.Proj = results(h.Projected, true)
+		}
+		if r.Plan != nil && h.Gate != "" {
+			ih.ProjStatus = projectedStatus(h, r.FailOn)
 		}
 		doc.Hosts = append(doc.Hosts, ih)
 	}

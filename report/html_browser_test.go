@@ -40,6 +40,13 @@ type browserPage struct {
 func newBrowserPage(t *testing.T) *browserPage {
 	t.Helper()
 	path := requireTool(t, "chromium", "apt-get install chromium", "/usr/bin/chromium", "chromium-browser")
+	// Not t.TempDir: Chromium's helper processes may still be writing the
+	// profile when the browser is gone, and TempDir's cleanup fails the test
+	// on a directory that is not empty yet.
+	profile, err := os.MkdirTemp("", "kaudit-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
 		chromedp.Flag("headless", true),
@@ -55,13 +62,22 @@ func newBrowserPage(t *testing.T) *browserPage {
 		chromedp.Flag("disable-extensions", true),
 		chromedp.Flag("hide-scrollbars", true),
 		chromedp.Flag("mute-audio", true),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1400, 900),
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	t.Cleanup(func() {
+		cancelTimeout()
+		cancelCtx()
+		cancelAlloc()
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			if err := os.RemoveAll(profile); err == nil || time.Now().After(deadline) {
+				break
+			}
+		}
+	})
 
 	p := &browserPage{ctx: ctx, t: t}
 	chromedp.ListenTarget(ctx, func(ev any) {
@@ -406,20 +422,86 @@ func TestHTMLInBrowser(t *testing.T) {
 func TestHTMLGateInBrowser(t *testing.T) {
 	p := newBrowserPage(t)
 	r := sampleGateReport()
+	r.Notices = sampleNotices()
 	Finalize(r, "high")
 	p.load(r)
 	plan := p.text("#plan")
-	for _, want := range []string{"plans/nokmem-rollout.hcl", "no-go", "k8s-node-002 is unreachable", "edge-07"} {
+	for _, want := range []string{"plans/nokmem-rollout.hcl", "no-go", "group edge: 1 of 1 hosts no-go", "within max_unreachable", "edge-07", "not judged"} {
 		if !strings.Contains(plan, want) {
 			t.Errorf("plan section lacks %q", want)
 		}
 	}
-	p.toggleHost("k8s-node-000", true)
-	after := p.text(`tr.detail[data-for="k8s-node-000"] .res[data-check="kmem.risk"]`)
-	if !strings.Contains(after, "After the plan") || !strings.Contains(after, "pass") {
-		t.Errorf("projected result missing: %q", after)
+	var notices []string
+	p.eval(`[...document.querySelectorAll('#notices li')].map(li => li.innerText)`, &notices)
+	if len(notices) != 4 || !strings.Contains(notices[0], `waiver "kmem.runc" expired on 2026-02-28`) || !strings.Contains(notices[0], "inventories/prod.hcl:86:1") {
+		t.Errorf("notices panel: %q", notices)
+	}
+
+	// A host name in the plan table opens the host's detail.
+	p.run(chromedp.Click(`#plan a[href="#host=k8s-node-000"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`tr.detail[data-for="k8s-node-000"]`, chromedp.ByQuery))
+	head := p.text(`tr.detail[data-for="k8s-node-000"] .d-head`)
+	if !strings.Contains(head, "go after the plan") || !strings.Contains(head, "compliant") {
+		t.Errorf("detail head lacks the gate: %q", head)
+	}
+	type card struct {
+		Head, Plan string
+		Notes      [][]string
+		InFindings bool
+	}
+	cardOf := func(check string) card {
+		var c card
+		p.eval(fmt.Sprintf(`(() => { const c = document.querySelector('tr.detail[data-for="k8s-node-000"] .res[data-check=%q]');
+			const pl = c.querySelector('.plan');
+			return { Head: c.querySelector('.r-head').textContent, Plan: pl ? pl.textContent : '',
+				Notes: pl ? [...pl.querySelectorAll('table.notes tr')].map(tr => [...tr.cells].map(x => x.textContent)) : [],
+				InFindings: !c.closest('details') }; })()`, check), &c)
+		return c
+	}
+	risk := cardOf("kmem.risk")
+	if !strings.Contains(risk.Head, "after the plan") || !strings.Contains(risk.Plan, "predicted") ||
+		!strings.Contains(risk.Plan, "mitigated: cgroup.memory=nokmem is in effect") {
+		t.Errorf("kmem.risk after the plan: %+v", risk)
+	}
+	if !slices.ContainsFunc(risk.Notes, func(row []string) bool {
+		return len(row) == 3 && strings.EqualFold(row[0], "predicted") && row[1] == "kmem.kubepods.state" && row[2] == noteKubepodsNokmem
+	}) {
+		t.Errorf("kmem.risk notes %q lack the predicted kubepods state", risk.Notes)
+	}
+	if runc := cardOf("kmem.runc"); !slices.ContainsFunc(runc.Notes, func(row []string) bool {
+		return len(row) == 3 && strings.EqualFold(row[0], "planned") && row[1] == "runtimes.runc" && row[2] == "docker-runc 1.0.0-rc5+dev → 1.0.0-rc95"
+	}) {
+		t.Errorf("kmem.runc notes %q lack the planned runc", runc.Notes)
+	}
+	// A check that passes now but is waived or unknown after the plan is
+	// listed with the findings, not folded with the passes.
+	slab := cardOf("kmem.slab_pressure")
+	if !slab.InFindings || !strings.Contains(slab.Plan, "waived") || !strings.Contains(slab.Plan, "Waived (was unknown) by platform-team until 2026-04-30 · OPS-2301") {
+		t.Errorf("kmem.slab_pressure after the plan: %+v", slab)
+	}
+	if frag := cardOf("kmem.fragmentation"); !frag.InFindings || !strings.Contains(frag.Head, "unknown") {
+		t.Errorf("kmem.fragmentation after the plan: %+v", frag)
+	}
+	if same := cardOf("kmem.memcg_disabled"); same.InFindings || !strings.Contains(same.Plan, "unchanged") || strings.Contains(same.Head, "after the plan") {
+		t.Errorf("kmem.memcg_disabled (the same after the plan) should stay folded, marked unchanged: %+v", same)
+	}
+	if headroom := cardOf("kmem.memcg_headroom"); headroom.InFindings || strings.Contains(headroom.Plan, "unchanged") || strings.Contains(headroom.Head, "after the plan") {
+		t.Errorf("kmem.memcg_headroom (passes, another message) should stay folded, not marked unchanged: %+v", headroom)
+	}
+	// The no-go host: its blockers, and what stays unknown after the plan.
+	p.run(chromedp.Click(`#plan a[href="#host=edge-07"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`tr.detail[data-for="edge-07"]`, chromedp.ByQuery))
+	if head := p.text(`tr.detail[data-for="edge-07"] .d-head`); !strings.Contains(head, "no-go") || !strings.Contains(head, "blocked by kmem.kernel_log kmem.risk kmem.accounting") {
+		t.Errorf("no-go host's detail head: %q", head)
 	}
 	p.screenshot("report-gate.png")
+
+	// The unreachable host: not judged.
+	p.run(chromedp.Click(`#plan a[href="#host=k8s-node-002"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`tr.detail[data-for="k8s-node-002"]`, chromedp.ByQuery))
+	if head := p.text(`tr.detail[data-for="k8s-node-002"] .d-head`); !strings.Contains(head, "not judged") {
+		t.Errorf("unreachable host's detail head: %q", head)
+	}
 	p.assertClean()
 }
 

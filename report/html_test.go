@@ -21,6 +21,12 @@ func hostileEverywhere() *Report {
 	r.Checks[0].Title = `</script><script>alert(6)</script>` // kmem.kernel
 	r.Plan.Reasons = append(r.Plan.Reasons, `<iframe src=javascript:alert(7)>`)
 	r.Baseline = `base.json"><img src=x>`
+	r.Notices = []Notice{WaiverNotice(NoticeError, `<img src=x onerror=alert(9)>`, `inv.hcl"><script>alert(10)</script>`, `expired <iframe src=javascript:alert(11)>`)}
+	for i := range r.Hosts[0].Projected {
+		if p := &r.Hosts[0].Projected[i]; p.ID == "kmem.risk" {
+			p.Evidence[EvidencePredicted] = map[string]string{`<img src=x onerror=alert(12)>`: `</script><script>alert(13)</script>`}
+		}
+	}
 	Finalize(r, "high")
 	r.BaselineMissing = []BaselineMissing{{Host: `<img src=x onerror=alert(8)>`, Check: "kmem.risk", Why: "host_absent"}}
 	return r
@@ -62,6 +68,9 @@ func TestHTMLEscapesEverything(t *testing.T) {
 		"&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;&lt;script&gt;alert(4)&lt;/script&gt;",
 		"&lt;iframe src=javascript:alert(7)&gt;",
 		"&lt;img src=x onerror=alert(8)&gt;",
+		"waiver &#34;&lt;img src=x onerror=alert(9)&gt;&#34;",
+		"inv.hcl&#34;&gt;&lt;script&gt;alert(10)&lt;/script&gt;",
+		"expired &lt;iframe src=javascript:alert(11)&gt;",
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks the escaped text %q", want)
@@ -86,6 +95,13 @@ func TestHTMLEscapesEverything(t *testing.T) {
 		if c.ID == "kmem.kernel" && c.Title != `</script><script>alert(6)</script>` {
 			t.Errorf("check title in island %q", c.Title)
 		}
+	}
+	var note bool
+	for _, s := range doc.Str {
+		note = note || s == `</script><script>alert(13)</script>`
+	}
+	if !note {
+		t.Error("the hostile gate note is not in the island as the literal text")
 	}
 	if !strings.Contains(data, `\u003c/script\u003e\u003cscript\u003ealert(6)`) {
 		t.Error("the island does not hold the escaped check title")
@@ -145,8 +161,29 @@ func TestHTMLSections(t *testing.T) {
 	}
 	gate := sampleGateReport()
 	Finalize(gate, "high")
-	if page := renderHTML(t, gate); !strings.Contains(page, `id="plan"`) || !strings.Contains(page, "2 of 6 hosts block the plan") {
-		t.Error("gate report without its plan section")
+	gate.Notices = sampleNotices()
+	page = renderHTML(t, gate)
+	for _, want := range []string{
+		`id="plan"`, "1 of 6 hosts block the plan",
+		`<li class="failing"><span class="r-mark" aria-hidden="true">✗</span><span class="sr">Failing rule: </span>group edge: 1 of 1 hosts no-go`,
+		`<li><span class="r-mark" aria-hidden="true">·</span>1 of 5 targeted hosts unreachable, within max_unreachable`,
+		`<a class="h-link" href="#host=k8s-node-002"`, `<span class="badge g-unr">not judged</span>`, "unreachable (hostkey)",
+		`id="notices"`, `<strong>waiver &#34;kmem.runc&#34;</strong> expired on 2026-02-28`, `<code class="n-pos">inventories/prod.hcl:86:1</code>`,
+		`<span class="badge n-warn"><span aria-hidden="true">!</span> warning</span>`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("gate page lacks %q", want)
+		}
+	}
+	// No-go hosts first, then the unreachable, then go.
+	if a, b, c := strings.Index(page, `href="#host=edge-07"`), strings.Index(page, `href="#host=k8s-node-002"`), strings.Index(page, `href="#host=k8s-node-000"`); !(a >= 0 && a < b && b < c) {
+		t.Errorf("plan rows out of order: edge-07 at %d, k8s-node-002 at %d, k8s-node-000 at %d", a, b, c)
+	}
+	if strings.Index(page, `id="notices"`) > strings.Index(page, `id="summary"`) {
+		t.Error("the notices panel should come before the fleet summary")
+	}
+	if page := renderHTML(t, finishedSample(t)); strings.Contains(page, `id="notices"`) {
+		t.Error("notices panel without notices")
 	}
 	interrupted := finishedSample(t)
 	interrupted.Interrupted = true
@@ -157,6 +194,71 @@ func TestHTMLSections(t *testing.T) {
 	Finalize(empty, "")
 	if page := renderHTML(t, empty); !strings.Contains(page, "No hosts were audited") {
 		t.Error("empty report: no verdict")
+	}
+}
+
+// TestHTMLIslandProjected: a projected result carries its status, whether
+// it is predicted, its waiver and the gate's notes, not the current
+// result's evidence or remediation again.
+func TestHTMLIslandProjected(t *testing.T) {
+	r := sampleGateReport()
+	Finalize(r, "high")
+	data, err := htmlData(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc islandDoc
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if !doc.Plan {
+		t.Fatal("island does not say it is a gate report")
+	}
+	h := doc.Hosts[0] // k8s-node-000
+	if h.Gate != "go" || h.ProjStatus != HostCompliant || len(h.Proj) != len(h.Results) {
+		t.Fatalf("k8s-node-000: gate %q, after the plan %q, %d projected for %d results", h.Gate, h.ProjStatus, len(h.Proj), len(h.Results))
+	}
+	if u := doc.Hosts[2]; u.Gate != "" || u.ProjStatus != "" || u.Proj != nil {
+		t.Errorf("unreachable host with a projection: %+v", u)
+	}
+	pairs := func(kvs [][2]int) [][2]string {
+		var out [][2]string
+		for _, kv := range kvs {
+			out = append(out, [2]string{doc.Str[kv[0]], doc.Str[kv[1]]})
+		}
+		return out
+	}
+	seen := map[string]bool{}
+	for _, p := range h.Proj {
+		id := doc.Checks[p.Check].ID
+		seen[id] = true
+		if !p.Predicted || p.Fix != 0 || p.Evidence != nil || p.Baseline != "" {
+			t.Errorf("%s after the plan: %+v", id, p)
+		}
+		switch id {
+		case "kmem.runc":
+			if got := pairs(p.Planned); len(got) != 1 || got[0] != [2]string{"runtimes.runc", "docker-runc 1.0.0-rc5+dev → 1.0.0-rc95"} || p.Notes != nil {
+				t.Errorf("kmem.runc notes: planned %v, predicted %v", got, pairs(p.Notes))
+			}
+		case "kmem.risk":
+			if got := pairs(p.Notes); len(got) != 1 || got[0] != [2]string{"kmem.kubepods.state", noteKubepodsNokmem} {
+				t.Errorf("kmem.risk predicted %v", got)
+			}
+		case "kmem.slab_pressure":
+			if p.Status != "waived" || p.Waiver == nil || p.Waiver.Owner != "platform-team" || p.Waiver.Was != "unknown" {
+				t.Errorf("kmem.slab_pressure after the plan: %+v %+v", p, p.Waiver)
+			}
+		}
+	}
+	if !seen["kmem.runc"] || !seen["kmem.risk"] || !seen["kmem.slab_pressure"] {
+		t.Errorf("projected checks %v", seen)
+	}
+	for _, res := range h.Results {
+		for _, kv := range res.Evidence {
+			if k := doc.Str[kv[0]]; k == EvidencePlanned || k == EvidencePredicted {
+				t.Errorf("current result carries %s", k)
+			}
+		}
 	}
 }
 

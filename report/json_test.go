@@ -36,6 +36,7 @@ func validateJSON(t *testing.T, sch *jsonschema.Schema, doc []byte) error {
 func TestJSONMatchesSchema(t *testing.T) {
 	sch := reportSchema(t)
 	gate := sampleGateReport()
+	gate.Notices = sampleNotices()
 	Finalize(gate, "")
 	empty := &Report{StartedAt: "2026-03-02T10:15:04Z", FinishedAt: "2026-03-02T10:15:04Z", Interrupted: true}
 	Finalize(empty, "critical")
@@ -69,7 +70,7 @@ func TestJSONMatchesSchema(t *testing.T) {
 func TestSchemaRejects(t *testing.T) {
 	sch := reportSchema(t)
 	good := render(t, JSON{}, finishedSample(t))
-	for name, mutate := range map[string]func(m map[string]any){
+	checkRejects(t, sch, good, map[string]func(m map[string]any){
 		"wrong schema":        func(m map[string]any) { m["schema"] = "kaudit.report/v2" },
 		"bad fail_on":         func(m map[string]any) { m["fail_on"] = "severe" },
 		"bad started_at":      func(m map[string]any) { m["started_at"] = "yesterday" },
@@ -87,7 +88,73 @@ func TestSchemaRejects(t *testing.T) {
 			}
 		},
 		"bad reason": func(m map[string]any) { host(m, 2)["reason"] = "firewall" },
-	} {
+	})
+}
+
+// TestSchemaRejectsGateAndNotices: the gate's and the notices' parts of the
+// schema are not vacuous either.
+func TestSchemaRejectsGateAndNotices(t *testing.T) {
+	sch := reportSchema(t)
+	r := sampleGateReport()
+	r.Notices = sampleNotices()
+	Finalize(r, "high")
+	good := render(t, JSON{}, r)
+	if err := validateJSON(t, sch, good); err != nil {
+		t.Fatalf("schema rejects the gate report: %v", err)
+	}
+	notice := func(m map[string]any) map[string]any { return m["notices"].([]any)[0].(map[string]any) }
+	projected := func(m map[string]any, id string) map[string]any {
+		for _, x := range host(m, 0)["projected"].([]any) {
+			if p := x.(map[string]any); p["id"] == id {
+				return p
+			}
+		}
+		t.Fatalf("no projected %s", id)
+		return nil
+	}
+	checkRejects(t, sch, good, map[string]func(m map[string]any){
+		"notice level info":      func(m map[string]any) { notice(m)["level"] = "info" },
+		"notice without message": func(m map[string]any) { delete(notice(m), "message") },
+		"notice unknown field":   func(m map[string]any) { notice(m)["waiver"] = "kmem.runc" },
+		"plan failing 0":         func(m map[string]any) { m["plan"].(map[string]any)["failing"] = 0 },
+		"gate.planned not a text": func(m map[string]any) {
+			projected(m, "kmem.runc")["evidence"].(map[string]any)["gate.planned"] = map[string]any{"runtimes.runc": 95}
+		},
+		"gate.predicted a string": func(m map[string]any) {
+			projected(m, "kmem.risk")["evidence"].(map[string]any)["gate.predicted"] = "inactive"
+		},
+		"bad gate": func(m map[string]any) { host(m, 0)["gate"] = "maybe" },
+	})
+}
+
+// TestJSONGateRoundTrip: a gate report with notices reads back to the same
+// document (the gate's evidence maps come back as map[string]any).
+func TestJSONGateRoundTrip(t *testing.T) {
+	r := sampleGateReport()
+	r.Notices = sampleNotices()
+	Finalize(r, "high")
+	first := render(t, JSON{}, r)
+	back, err := Read(bytes.NewReader(first))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second := render(t, JSON{}, back); !bytes.Equal(first, second) {
+		t.Fatal("JSON → Read → JSON changed the gate report")
+	}
+	if len(back.Notices) != 4 || back.Notices[0].Subject != `waiver "kmem.runc"` || back.Notices[0].Position != "inventories/prod.hcl:86:1" || back.Plan.Failing != 1 {
+		t.Fatalf("notices or plan lost: %+v %+v", back.Notices, back.Plan)
+	}
+	planned, predicted := gateNotes(&back.Hosts[0].Projected[5]) // kmem.runc
+	if back.Hosts[0].Projected[5].ID != "kmem.runc" || len(planned) != 1 || planned[0] != [2]string{"runtimes.runc", "docker-runc 1.0.0-rc5+dev → 1.0.0-rc95"} || predicted != nil {
+		t.Fatalf("gate notes after the round trip: planned %v, predicted %v", planned, predicted)
+	}
+}
+
+// checkRejects applies each mutation to the valid report good and expects
+// the schema to reject the result.
+func checkRejects(t *testing.T, sch *jsonschema.Schema, good []byte, mutations map[string]func(m map[string]any)) {
+	t.Helper()
+	for name, mutate := range mutations {
 		t.Run(name, func(t *testing.T) {
 			var m map[string]any
 			if err := json.Unmarshal(good, &m); err != nil {

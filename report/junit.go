@@ -25,6 +25,9 @@ import (
 //	                         kaudit.reachability, <error type=reason code>
 //	reachable, no results    one testcase "host::results", <error type="incomplete">
 //
+// A gate report adds a kaudit.gate suite and report notices a
+// kaudit.notices suite after the hosts' (junit_plan.go).
+//
 // Every fail is a <failure>, whatever --fail-on says; the severity is the
 // type. Suites carry tests, failures, errors and skipped; the root carries
 // tests, failures and errors (junit-10.xsd has no skipped attribute there).
@@ -54,6 +57,7 @@ type junitSuite struct {
 	Package    string
 	Properties []junitProperty
 	Cases      []junitCase
+	SystemOut  string
 }
 
 type junitProperty struct {
@@ -68,6 +72,7 @@ type junitCase struct {
 	Failure   *junitNote
 	Error     *junitNote
 	Skipped   *junitNote
+	SystemOut string
 }
 
 type junitNote struct {
@@ -100,11 +105,20 @@ func (JUnit) Render(w io.Writer, r *Report) error {
 	d, _ := runDuration(r)
 	root := junitSuites{Name: "kaudit", Time: seconds(d.Milliseconds())}
 	for i := range r.Hosts {
-		s := junitHost(r, &r.Hosts[i], i)
+		root.Suites = append(root.Suites, junitHost(r, &r.Hosts[i], i))
+	}
+	if r.Plan != nil {
+		root.Suites = append(root.Suites, junitGate(r, len(root.Suites)))
+	}
+	if len(r.Notices) > 0 {
+		root.Suites = append(root.Suites, junitNotices(r, len(root.Suites)))
+	}
+	for i := range root.Suites {
+		s := &root.Suites[i]
+		s.count()
 		root.Tests += s.Tests
 		root.Failures += s.Failures
 		root.Errors += s.Errors
-		root.Suites = append(root.Suites, s)
 	}
 	var b strings.Builder
 	root.write(&b)
@@ -172,24 +186,34 @@ func (s *junitSuite) write(b *strings.Builder) {
 		b.WriteString("    </properties>\n")
 	}
 	for _, c := range s.Cases {
-		b.WriteString("    <testcase")
-		attr(b, "name", c.Name)
-		attr(b, "classname", c.Classname)
-		attr(b, "time", c.Time)
-		var tag string
-		var n *junitNote
-		switch {
-		case c.Failure != nil:
-			tag, n = "failure", c.Failure
-		case c.Error != nil:
-			tag, n = "error", c.Error
-		case c.Skipped != nil:
-			tag, n = "skipped", c.Skipped
-		default:
-			b.WriteString("/>\n")
-			continue
-		}
-		b.WriteString(">\n      <" + tag)
+		c.write(b)
+	}
+	writeSystemOut(b, "    ", s.SystemOut)
+	b.WriteString("  </testsuite>\n")
+}
+
+func (c *junitCase) write(b *strings.Builder) {
+	b.WriteString("    <testcase")
+	attr(b, "name", c.Name)
+	attr(b, "classname", c.Classname)
+	attr(b, "time", c.Time)
+	var tag string
+	var n *junitNote
+	switch {
+	case c.Failure != nil:
+		tag, n = "failure", c.Failure
+	case c.Error != nil:
+		tag, n = "error", c.Error
+	case c.Skipped != nil:
+		tag, n = "skipped", c.Skipped
+	}
+	if n == nil && c.SystemOut == "" {
+		b.WriteString("/>\n")
+		return
+	}
+	b.WriteString(">\n")
+	if n != nil {
+		b.WriteString("      <" + tag)
 		if n.Message != "" {
 			attr(b, "message", n.Message)
 		}
@@ -198,9 +222,36 @@ func (s *junitSuite) write(b *strings.Builder) {
 		}
 		b.WriteString(">")
 		xmlTextEscaper.WriteString(b, n.Body)
-		b.WriteString("</" + tag + ">\n    </testcase>\n")
+		b.WriteString("</" + tag + ">\n")
 	}
-	b.WriteString("  </testsuite>\n")
+	writeSystemOut(b, "      ", c.SystemOut)
+	b.WriteString("    </testcase>\n")
+}
+
+// writeSystemOut writes a <system-out> element unless text is empty.
+func writeSystemOut(b *strings.Builder, indent, text string) {
+	if text == "" {
+		return
+	}
+	b.WriteString(indent + "<system-out>")
+	xmlTextEscaper.WriteString(b, text)
+	b.WriteString("</system-out>\n")
+}
+
+// count sets the suite's tests, failures, errors and skipped from its cases.
+func (s *junitSuite) count() {
+	s.Tests, s.Failures, s.Errors, s.Skipped = 0, 0, 0, 0
+	for _, c := range s.Cases {
+		s.Tests++
+		switch {
+		case c.Failure != nil:
+			s.Failures++
+		case c.Error != nil:
+			s.Errors++
+		case c.Skipped != nil:
+			s.Skipped++
+		}
+	}
 }
 
 func junitHost(r *Report, h *Host, id int) junitSuite {
@@ -225,6 +276,11 @@ func junitHost(r *Report, h *Host, id int) junitSuite {
 	prop("os", hostOS(h))
 	prop("kernel", hostKernel(h))
 	prop("fail_on", r.FailOn)
+	if r.Plan != nil && h.Gate != "" {
+		prop("gate", h.Gate)
+		prop("gate_blockers", strings.Join(h.GateBlockers, ","))
+		prop("projected_status", projectedStatus(h, r.FailOn))
+	}
 
 	switch {
 	case h.Status == HostUnreachable:
@@ -252,17 +308,6 @@ func junitHost(r *Report, h *Host, id int) junitSuite {
 		slices.SortStableFunc(results, func(a, b policies.Result) int { return cmp.Compare(a.ID, b.ID) })
 		for _, res := range results {
 			s.Cases = append(s.Cases, junitResult(name, res))
-		}
-	}
-	for _, c := range s.Cases {
-		s.Tests++
-		switch {
-		case c.Failure != nil:
-			s.Failures++
-		case c.Error != nil:
-			s.Errors++
-		case c.Skipped != nil:
-			s.Skipped++
 		}
 	}
 	return s

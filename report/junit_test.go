@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -54,11 +55,15 @@ func hostileReport() *Report {
 func TestJUnitValidatesAgainstXSD(t *testing.T) {
 	xmllint := requireTool(t, "xmllint", "apt-get install libxml2-utils")
 	gate := sampleGateReport()
+	gate.Notices = sampleNotices()
 	Finalize(gate, "")
+	hostileGate := hostileGateReport()
 	empty := &Report{}
 	Finalize(empty, "")
+	noReasons := &Report{Plan: &Plan{File: "p.hcl", Verdict: GateNoGo}, Notices: []Notice{{Level: NoticeWarning, Message: "m"}}}
+	Finalize(noReasons, "")
 	dir := t.TempDir()
-	for name, r := range map[string]*Report{"sample": finishedSample(t), "gate": gate, "hostile": hostileReport(), "empty": empty} {
+	for name, r := range map[string]*Report{"sample": finishedSample(t), "gate": gate, "hostile": hostileReport(), "hostile gate": hostileGate, "empty": empty, "no reasons": noReasons} {
 		path := filepath.Join(dir, name+".xml")
 		if err := os.WriteFile(path, render(t, JUnit{}, r), 0o644); err != nil {
 			t.Fatal(err)
@@ -80,6 +85,8 @@ type xSuites struct {
 
 type xSuite struct {
 	Name     string  `xml:"name,attr"`
+	Props    []xProp `xml:"properties>property"`
+	Out      string  `xml:"system-out"`
 	Tests    int     `xml:"tests,attr"`
 	Failures int     `xml:"failures,attr"`
 	Errors   int     `xml:"errors,attr"`
@@ -93,6 +100,49 @@ type xCase struct {
 	Failure   *xNote `xml:"failure"`
 	Error     *xNote `xml:"error"`
 	Skipped   *xNote `xml:"skipped"`
+	Out       string `xml:"system-out"`
+}
+
+type xProp struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+
+func (s xSuite) prop(name string) string {
+	for _, p := range s.Props {
+		if p.Name == name {
+			return p.Value
+		}
+	}
+	return ""
+}
+
+// checkCounts checks every suite's and the root's counts against the
+// testcases.
+func checkCounts(t *testing.T, s xSuites) {
+	t.Helper()
+	var tests, failures, errors int
+	for _, suite := range s.Suites {
+		var f, e, sk int
+		for _, c := range suite.Cases {
+			switch {
+			case c.Failure != nil:
+				f++
+			case c.Error != nil:
+				e++
+			case c.Skipped != nil:
+				sk++
+			}
+		}
+		if suite.Tests != len(suite.Cases) || suite.Failures != f || suite.Errors != e || suite.Skipped != sk {
+			t.Errorf("suite %s: tests=%d failures=%d errors=%d skipped=%d, counted %d/%d/%d/%d",
+				suite.Name, suite.Tests, suite.Failures, suite.Errors, suite.Skipped, len(suite.Cases), f, e, sk)
+		}
+		tests, failures, errors = tests+suite.Tests, failures+suite.Failures, errors+suite.Errors
+	}
+	if s.Tests != tests || s.Failures != failures || s.Errors != errors {
+		t.Errorf("root tests=%d failures=%d errors=%d, suites add up to %d/%d/%d", s.Tests, s.Failures, s.Errors, tests, failures, errors)
+	}
 }
 
 type xNote struct {
@@ -116,32 +166,17 @@ func TestJUnitCountsAndMapping(t *testing.T) {
 	if len(s.Suites) != len(r.Hosts) {
 		t.Fatalf("%d suites for %d hosts", len(s.Suites), len(r.Hosts))
 	}
-	var tests, failures, errors int
+	checkCounts(t, s)
 	cases := map[string]xCase{}
+	failures := 0
 	for i, suite := range s.Suites {
-		var f, e, sk int
 		for _, c := range suite.Cases {
 			cases[c.Name] = c
-			switch {
-			case c.Failure != nil:
-				f++
-			case c.Error != nil:
-				e++
-			case c.Skipped != nil:
-				sk++
-			}
 		}
-		if suite.Tests != len(suite.Cases) || suite.Failures != f || suite.Errors != e || suite.Skipped != sk {
-			t.Errorf("suite %s: tests=%d failures=%d errors=%d skipped=%d, counted %d/%d/%d/%d",
-				suite.Name, suite.Tests, suite.Failures, suite.Errors, suite.Skipped, len(suite.Cases), f, e, sk)
-		}
+		failures += suite.Failures
 		if h := r.Hosts[i]; h.Status != HostUnreachable && len(suite.Cases) != len(h.Results) {
 			t.Errorf("suite %s: %d testcases for %d results", suite.Name, len(suite.Cases), len(h.Results))
 		}
-		tests, failures, errors = tests+suite.Tests, failures+suite.Failures, errors+suite.Errors
-	}
-	if s.Tests != tests || s.Failures != failures || s.Errors != errors {
-		t.Errorf("root tests=%d failures=%d errors=%d, suites add up to %d/%d/%d", s.Tests, s.Failures, s.Errors, tests, failures, errors)
 	}
 	if want := r.Summary.Results[policies.StatusFail]; failures != want {
 		t.Errorf("%d failures, the report has %d fail results", failures, want)
@@ -200,10 +235,10 @@ func TestJUnitCountsAndMapping(t *testing.T) {
 	}
 }
 
-// TestJUnitStripsForbiddenCharacters: no byte XML 1.0 forbids, no escape
-// sequence, valid UTF-8 with invalid input replaced.
-func TestJUnitStripsForbiddenCharacters(t *testing.T) {
-	out := render(t, JUnit{}, hostileReport())
+// checkXMLClean: out is valid UTF-8 without a character XML 1.0 forbids (or
+// a raw CR or TAB) and without any of bad.
+func checkXMLClean(t *testing.T, out []byte, bad ...string) {
+	t.Helper()
 	if !utf8.Valid(out) {
 		t.Fatal("output is not valid UTF-8")
 	}
@@ -212,11 +247,18 @@ func TestJUnitStripsForbiddenCharacters(t *testing.T) {
 			t.Fatalf("output contains %U", r)
 		}
 	}
-	for _, bad := range []string{"\x1b", "]0;owned", "[31m", "[2J"} {
-		if bytes.Contains(out, []byte(bad)) {
-			t.Errorf("output contains %q", bad)
+	for _, b := range bad {
+		if bytes.Contains(out, []byte(b)) {
+			t.Errorf("output contains %q", b)
 		}
 	}
+}
+
+// TestJUnitStripsForbiddenCharacters: no byte XML 1.0 forbids, no escape
+// sequence, valid UTF-8 with invalid input replaced.
+func TestJUnitStripsForbiddenCharacters(t *testing.T) {
+	out := render(t, JUnit{}, hostileReport())
+	checkXMLClean(t, out, "\x1b", "]0;owned", "[31m", "[2J")
 	s := parseJUnit(t, out)
 	c := s.Suites[0].Cases[0]
 	if c.Failure == nil {
@@ -257,5 +299,146 @@ func TestJUnitUnreachableAndEmptyHosts(t *testing.T) {
 	}
 	if got := strconv.Itoa(len(s.Suites)); got != "2" {
 		t.Errorf("%s suites", got)
+	}
+}
+
+// hostileGateReport is a gate report whose plan, blockers, gate notes and
+// notices carry escapes, markup and bytes XML forbids.
+func hostileGateReport() *Report {
+	r := sampleGateReport()
+	r.Plan.File = "plan\x00.hcl\x1b[31m"
+	r.Plan.Reasons[0] = "group \x1b]0;owned\x07edge: <b>1</b> of 1 hosts no-go\x0b"
+	edge := &r.Hosts[5]
+	for i := range edge.Projected {
+		if p := &edge.Projected[i]; p.ID == "kmem.risk" {
+			p.Message = "cannot judge\x1b[2J: ]]> & <script>\x00"
+			p.Evidence[EvidencePredicted] = map[string]string{"kernel.upstream\x01": "4.4.262\x1b[8m\ufffe"}
+		}
+	}
+	r.Notices = []Notice{WaiverNotice(NoticeError, "kmem.runc", "inv.hcl\x1b[31m:1:1\x07", "expired <b>on</b>\x1b]0;owned\x07 2026-01-01\x0c")}
+	Finalize(r, "high")
+	return r
+}
+
+func TestJUnitGate(t *testing.T) {
+	r := sampleGateReport()
+	r.Notices = sampleNotices()
+	Finalize(r, "high")
+	s := parseJUnit(t, render(t, JUnit{}, r))
+	checkCounts(t, s)
+	if len(s.Suites) != len(r.Hosts)+2 {
+		t.Fatalf("%d suites for %d hosts, want a gate and a notices suite after them", len(s.Suites), len(r.Hosts))
+	}
+	for i, h := range r.Hosts {
+		suite := s.Suites[i]
+		if suite.Name != h.Name || suite.prop("gate") != h.Gate || suite.prop("gate_blockers") != strings.Join(h.GateBlockers, ",") {
+			t.Errorf("suite %s: gate properties %v, want gate %q blockers %v", suite.Name, suite.Props, h.Gate, h.GateBlockers)
+		}
+	}
+	if got := s.Suites[0].prop("projected_status"); got != HostCompliant {
+		t.Errorf("k8s-node-000 projected_status %q, want compliant", got)
+	}
+	gate := s.Suites[len(r.Hosts)]
+	if gate.Name != "kaudit.gate" || gate.prop("verdict") != "no-go" || gate.prop("plan") != "plans/nokmem-rollout.hcl" {
+		t.Fatalf("gate suite %s %v", gate.Name, gate.Props)
+	}
+	cases := map[string]xCase{}
+	for _, c := range gate.Cases {
+		cases[c.Name] = c
+	}
+	if len(cases) != len(r.Hosts)+len(r.Plan.Reasons) {
+		t.Errorf("%d gate testcases, want one per host and per reason", len(cases))
+	}
+	edge := cases["edge-07::gate"]
+	if edge.Failure == nil || edge.Failure.Type != "no-go" || edge.Failure.Message != "no-go after the plan: blocked by kmem.kernel_log, kmem.risk, kmem.accounting" {
+		t.Errorf("edge-07's gate: %+v", edge.Failure)
+	} else {
+		for _, want := range []string{"incomplete now, incomplete after the plan", "kmem.risk (critical): unknown (predicted): cannot judge",
+			"planned: kernel.release = 4.4.0-21-generic → 4.4.0-210-generic", "predicted: kernel.upstream = 4.4.262 (family ubuntu)", "kmem.kernel (low): fail → pass (predicted)"} {
+			if !strings.Contains(edge.Failure.Body, want) {
+				t.Errorf("edge-07's gate failure lacks %q:\n%s", want, edge.Failure.Body)
+			}
+		}
+	}
+	if c := cases["k8s-node-000::gate"]; c.Failure != nil || c.Error != nil || c.Skipped != nil ||
+		!strings.Contains(c.Out, "kmem.risk (critical): fail → pass (predicted)") || !strings.Contains(c.Out, "pass → waived (predicted): waived (was unknown) by platform-team") {
+		t.Errorf("k8s-node-000's gate should pass with the changes in system-out: %+v", c)
+	}
+	if c := cases["k8s-node-002::gate"]; c.Skipped == nil || c.Skipped.Type != "unreachable" || !strings.Contains(c.Skipped.Message, "not judged: unreachable (hostkey)") {
+		t.Errorf("unreachable host's gate: %+v", c.Skipped)
+	}
+	if c := cases["fleet::1"]; c.Failure == nil || !strings.HasPrefix(c.Failure.Message, "group edge: 1 of 1 hosts no-go") {
+		t.Errorf("failing fleet rule: %+v", c)
+	}
+	if c := cases["fleet::2"]; c.Failure != nil || !strings.Contains(c.Out, "within max_unreachable") {
+		t.Errorf("fleet reason within its limit should pass with the reason in system-out: %+v", c)
+	}
+
+	notices := s.Suites[len(r.Hosts)+1]
+	if notices.Name != "kaudit.notices" || notices.Skipped != 4 || notices.Failures+notices.Errors != 0 {
+		t.Fatalf("notices suite %+v: want 4 skipped testcases, no failure or error", notices)
+	}
+	c := notices.Cases[0]
+	if c.Name != `notice 1: waiver "kmem.runc"` || c.Skipped.Type != "error" ||
+		c.Skipped.Message != `error: inventories/prod.hcl:86:1: waiver "kmem.runc": expired on 2026-02-28 and was not applied: 2 result(s) on 2 host(s) keep their fail/unknown status; extend it or fix the hosts` {
+		t.Errorf("first notice: %q %+v", c.Name, c.Skipped)
+	}
+	if !strings.Contains(notices.Out, `warning: inventories/prod.hcl:96:1: waiver "kmem.runc": expires on 2026-03-09 (in 7 days)`) {
+		t.Errorf("notices system-out: %q", notices.Out)
+	}
+}
+
+// TestJUnitGateFailingNotRecorded: a no-go plan that does not say which
+// reasons failed counts every reason as failing; a go plan none.
+func TestJUnitGateFailingNotRecorded(t *testing.T) {
+	for _, tc := range []struct {
+		plan Plan
+		want []bool
+	}{
+		{Plan{Verdict: GateNoGo, Reasons: []string{"a", "b"}}, []bool{true, true}},
+		{Plan{Verdict: GateNoGo, Reasons: []string{"a", "b"}, Failing: 1}, []bool{true, false}},
+		{Plan{Verdict: GateGo, Reasons: []string{"go: 2 host(s) judged", "b"}}, []bool{false, false}},
+		{Plan{Verdict: GateNoGo}, []bool{true}},
+		{Plan{Verdict: GateGo}, []bool{false}},
+	} {
+		r := &Report{Plan: &tc.plan}
+		Finalize(r, "")
+		s := parseJUnit(t, render(t, JUnit{}, r))
+		checkCounts(t, s)
+		gate := s.Suites[len(s.Suites)-1]
+		var got []bool
+		for _, c := range gate.Cases {
+			got = append(got, c.Failure != nil)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%+v: failing testcases %v, want %v", tc.plan, got, tc.want)
+		}
+	}
+}
+
+// TestJUnitGateStripsForbiddenCharacters: the gate's and the notices' text
+// is cleaned like the hosts'.
+func TestJUnitGateStripsForbiddenCharacters(t *testing.T) {
+	out := render(t, JUnit{}, hostileGateReport())
+	checkXMLClean(t, out, "\x1b", "]0;owned", "[31m", "[2J", "[8m", "<b>", "<script>")
+	s := parseJUnit(t, out)
+	gate := s.Suites[len(s.Suites)-2]
+	if gate.prop("plan") != "plan.hcl" {
+		t.Errorf("plan property %q", gate.prop("plan"))
+	}
+	var body string
+	for _, c := range gate.Cases {
+		if c.Failure != nil {
+			body += c.Failure.Message + "\n" + c.Failure.Body + "\n"
+		}
+	}
+	for _, want := range []string{"group edge: <b>1</b> of 1 hosts no-go", "cannot judge: ]]> & <script>", "predicted: kernel.upstream = 4.4.262"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("%q missing after cleaning:\n%s", want, body)
+		}
+	}
+	n := s.Suites[len(s.Suites)-1].Cases[0]
+	if n.Name != `notice 1: waiver "kmem.runc"` || !strings.Contains(n.Skipped.Message, "inv.hcl:1:1: waiver") || !strings.Contains(n.Skipped.Message, "expired <b>on</b> 2026-01-01") {
+		t.Errorf("notice after cleaning: %q %+v", n.Name, n.Skipped)
 	}
 }

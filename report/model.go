@@ -3,6 +3,7 @@
 package report
 
 import (
+	"fmt"
 	"io"
 
 	"github.com/kaudit/kaudit/policies"
@@ -42,6 +43,35 @@ type Report struct {
 	// result for (host or check absent, or host unreachable): neither fixed
 	// nor still failing, as far as this run can tell.
 	BaselineMissing []BaselineMissing `json:"baseline_missing,omitempty"`
+	// Notices are problems found while preparing the report that change no
+	// result and no exit code: today the inventory's waivers (expired,
+	// expiring within 14 days, matching nothing, naming a critical check
+	// without allow_critical). Every format shows them.
+	Notices []Notice `json:"notices,omitempty"`
+}
+
+// Notice levels.
+const (
+	NoticeError   = "error"   // something does not do what its author meant
+	NoticeWarning = "warning" // it works, but needs attention soon
+)
+
+// Notice is one problem of Report.Notices.
+type Notice struct {
+	Level   string `json:"level"` // NoticeError or NoticeWarning
+	Message string `json:"message"`
+	// Subject is what the notice is about, e.g. `waiver "kmem.runc"`.
+	Subject string `json:"subject,omitempty"`
+	// Position is where the subject is declared: file:line:col.
+	Position string `json:"position,omitempty"`
+}
+
+// WaiverNotice is the Notice for a problem with the waiver whose block label
+// (first check id) is waiver, declared at position (file:line:col). The CLI
+// turns each waiver.Notice into one: report cannot import waiver, which
+// imports report.
+func WaiverNotice(level, waiver, position, message string) Notice {
+	return Notice{Level: level, Subject: fmt.Sprintf("waiver %q", waiver), Position: position, Message: message}
 }
 
 // Baseline marks of policies.Result.Baseline.
@@ -90,12 +120,30 @@ type Host struct {
 	Projected    []policies.Result `json:"projected,omitempty"`
 }
 
+// Gate verdicts of Host.Gate and Plan.Verdict.
+const (
+	GateGo   = "go"
+	GateNoGo = "no-go"
+)
+
 // Plan is the gate section: what the upgrade plan changes and the fleet verdict.
 type Plan struct {
 	File    string   `json:"file"`
 	Verdict string   `json:"verdict"` // "go" or "no-go"
 	Reasons []string `json:"reasons,omitempty"`
+	// Failing is how many of Reasons, from the first, are fleet rules that
+	// failed (they make the verdict no-go); the rest passed with exceptions
+	// or inform. 0 with a no-go verdict means not recorded: the renderers
+	// then count every reason as failing.
+	Failing int `json:"failing,omitempty"`
 }
+
+// Evidence keys of a projected result (kaudit gate): fact path → what the
+// plan sets ("old → new"), and fact path → the predicted value and why.
+const (
+	EvidencePlanned   = "gate.planned"
+	EvidencePredicted = "gate.predicted"
+)
 
 // Renderer writes a report in one format.
 type Renderer interface {

@@ -53,6 +53,7 @@ func (t *Text) Render(w io.Writer, r *Report) error {
 	if r.Plan != nil {
 		o.plan(r, t.Verbose)
 	}
+	o.notices(r)
 	o.verdict(r)
 	if t.Verbose {
 		for i := range r.Hosts {
@@ -426,51 +427,93 @@ func (o *textOut) lists(r *Report, verbose bool) {
 	}
 }
 
+func gateColor(gate string) string {
+	switch gate {
+	case GateGo:
+		return ansiGreen
+	case "":
+		return ansiMagenta
+	}
+	return ansiRed
+}
+
+// plan prints the gate: the fleet verdict and its reasons (failing rules
+// marked ✗), then per host its verdict, its status now and after the plan,
+// and its blockers; no-go hosts first, unreachable hosts as not judged.
 func (o *textOut) plan(r *Report, verbose bool) {
 	p := r.Plan
 	verdict := strings.ToUpper(clip(p.Verdict, 10))
-	col := ansiRed
-	if p.Verdict == "go" {
-		col = ansiGreen
-	}
-	o.line(o.c(ansiBold, "GATE"), " ", clip(p.File, o.width/2), "  ", o.c(ansiBold+";"+col, verdict))
-	for _, reason := range p.Reasons {
-		for i, l := range wrap(reason, o.width-4) {
-			lead := "  - "
-			if i > 0 {
-				lead = "    "
-			}
-			o.line(lead, l)
+	o.line(o.c(ansiBold, "GATE"), " ", clip(p.File, o.width/2), "  ", o.c(ansiBold+";"+gateColor(p.Verdict), verdict))
+	for _, reason := range planReasons(p) {
+		lead := "  - "
+		if reason.Failing {
+			lead = "  " + o.c(ansiRed, "✗") + " "
 		}
+		o.hang(lead, reason.Text, 0)
 	}
-	var gated []*Host
+	hosts := planHosts(r)
 	namew := 0
-	for i := range r.Hosts {
-		if h := &r.Hosts[i]; h.Gate != "" {
-			gated = append(gated, h)
-			namew = min(max(namew, utf8.RuneCountInString(clip(h.Name, 30))), 30)
-		}
+	for _, h := range hosts {
+		namew = min(max(namew, utf8.RuneCountInString(clip(h.Name, 30))), 30)
 	}
-	for n, h := range gated {
+	for n, h := range hosts {
 		if !verbose && n == textListCap {
-			o.line(o.c(ansiDim, fmt.Sprintf("  … and %d more; the JSON and HTML reports have them all", len(gated)-n)))
+			o.line(o.c(ansiDim, fmt.Sprintf("  … and %d more; -v, the JSON and the HTML reports have them all", len(hosts)-n)))
 			break
 		}
-		projected := HostStatusOf(h.Projected, r.FailOn)
-		if h.Status == HostUnreachable {
-			projected = HostUnreachable
+		gate := clip(h.Gate, 6)
+		if gate == "" {
+			gate = "—"
 		}
-		gcol := ansiRed
-		if h.Gate == "go" {
-			gcol = ansiGreen
-		}
-		s := fmt.Sprintf("%s → %s", h.Status, projected)
-		if len(h.GateBlockers) > 0 {
-			s += "; blockers: " + strings.Join(h.GateBlockers, ", ")
-		}
-		o.hang("  "+o.c(gcol, pad(clip(h.Gate, 6), 6))+" "+pad(clip(h.Name, 30), namew)+"  ", s, 0)
+		o.hang("  "+o.c(gateColor(h.Gate), pad(gate, 6))+" "+pad(clip(h.Name, 30), namew)+"  ", gateSummary(r, h), 0)
 	}
 	o.line()
+}
+
+// gateSummary is a host's line of the plan section: "noncompliant →
+// compliant", with the blockers of a no-go host, or why an unreachable host
+// was not judged.
+func gateSummary(r *Report, h *Host) string {
+	if h.Gate == "" {
+		s := "unreachable: not judged"
+		if h.Reason != "" {
+			s += " (" + h.Reason + ")"
+		}
+		return s
+	}
+	s := fmt.Sprintf("%s → %s", h.Status, projectedStatus(h, r.FailOn))
+	if len(h.GateBlockers) > 0 {
+		s += "; blockers: " + strings.Join(h.GateBlockers, ", ")
+	}
+	return s
+}
+
+// notices prints Report.Notices: errors in red, warnings in yellow, each
+// with where its subject is declared.
+func (o *textOut) notices(r *Report) {
+	if len(r.Notices) == 0 {
+		return
+	}
+	o.line(o.c(ansiBold, fmt.Sprintf("NOTICES  %d", len(r.Notices))), o.c(ansiDim, "  no result or exit code changed"))
+	for _, n := range r.Notices {
+		col := ansiYellow
+		if n.Level != NoticeWarning {
+			col = ansiRed
+		}
+		o.hang("  "+o.c(col, pad(clip(n.Level, 8), 8))+" ", noticeText(n), 0)
+	}
+	o.line()
+}
+
+// noticeText is "position: subject: message", leaving out what is empty.
+func noticeText(n Notice) string {
+	var parts []string
+	for _, s := range []string{n.Position, n.Subject, n.Message} {
+		if s != "" {
+			parts = append(parts, s)
+		}
+	}
+	return strings.Join(parts, ": ")
 }
 
 func (o *textOut) verdict(r *Report) {
@@ -550,10 +593,14 @@ func (o *textOut) hostDetail(r *Report, h *Host) {
 	if h.Error != "" {
 		o.hang("      ", h.Error, 0)
 	}
+	if r.Plan != nil {
+		o.hostGate(r, h)
+	}
 	stw := 0
 	for _, res := range h.Results {
 		stw = max(stw, utf8.RuneCountInString(clip(res.Status, 16)))
 	}
+	proj := projectedByID(h)
 	seenFix := map[string]string{} // remediation → first check showing it
 	for _, res := range sortedResults(h.Results) {
 		st := pad(resultIcon(res.Status)+" "+clip(res.Status, 16), stw+3)
@@ -568,20 +615,10 @@ func (o *textOut) hostDetail(r *Report, h *Host) {
 		indent := "      "
 		o.hang(indent, res.Message, 0)
 		if w := res.Waiver; w != nil && res.Status == policies.StatusWaived {
-			s := "waived (was " + w.OriginalStatus + ")"
-			if w.Owner != "" {
-				s += " by " + w.Owner
-			}
-			if w.Expires != "" {
-				s += " until " + w.Expires
-			}
-			if w.Ticket != "" {
-				s += " [" + w.Ticket + "]"
-			}
-			s += ": " + w.Reason
-			for _, l := range wrap(s, o.width-len(indent)) {
-				o.line(indent, o.c(ansiCyan, l))
-			}
+			o.waiver(indent, w)
+		}
+		if p := proj[res.ID]; p != nil && planChanges(&res, p, r.FailOn) {
+			o.afterPlan(indent, p)
 		}
 		if res.Remediation != "" && statusOrder(res.Status) <= 2 {
 			if first, ok := seenFix[res.Remediation]; ok {
@@ -591,5 +628,52 @@ func (o *textOut) hostDetail(r *Report, h *Host) {
 				o.hang(indent+o.c(ansiDim, "fix: "), res.Remediation, 0)
 			}
 		}
+	}
+	// Checks with a result only after the plan.
+	var only []policies.Result
+	for _, res := range h.Projected {
+		if !slices.ContainsFunc(h.Results, func(c policies.Result) bool { return c.ID == res.ID }) {
+			only = append(only, res)
+		}
+	}
+	for _, p := range sortedResults(only) {
+		o.line("   ", o.c(ansiDim, pad("· none", stw+3)), pad(clip(p.Severity, 8), 9), clip(p.ID, 40))
+		o.afterPlan("      ", &p)
+	}
+}
+
+// waiver prints a waived result's waiver line.
+func (o *textOut) waiver(indent string, w *policies.WaiverRef) {
+	for _, l := range wrap(waiverLine(w), o.width-len(indent)) {
+		o.line(indent, o.c(ansiCyan, l))
+	}
+}
+
+// hostGate prints a host's gate in its detail: the verdict, the status now
+// and after the plan, the blockers.
+func (o *textOut) hostGate(r *Report, h *Host) {
+	if h.Gate == "" {
+		o.line("   gate ", o.c(ansiBold+";"+gateColor(h.Gate), "not judged"), ": ", h.Status)
+		return
+	}
+	lead := "   gate " + o.c(ansiBold+";"+gateColor(h.Gate), clip(h.Gate, 12)) + "  "
+	s := fmt.Sprintf("%s now, %s after the plan", h.Status, projectedStatus(h, r.FailOn))
+	if len(h.GateBlockers) > 0 {
+		s += "; blockers after the plan: " + strings.Join(h.GateBlockers, ", ")
+	}
+	o.hang(lead, s, 0)
+}
+
+// afterPlan prints a projected result under the current one: "after the
+// plan: STATUS (predicted) message", and its waiver.
+func (o *textOut) afterPlan(indent string, p *policies.Result) {
+	lead := indent + "after the plan: " + o.c(resultColor(p.Status), resultIcon(p.Status)+" "+clip(p.Status, 16)) + " "
+	text := p.Message
+	if p.Predicted {
+		text = "(predicted) " + text
+	}
+	o.hang(lead, text, 0)
+	if w := p.Waiver; w != nil && p.Status == policies.StatusWaived {
+		o.waiver(indent+"  ", w)
 	}
 }

@@ -10,7 +10,7 @@
   var HOST_ORDER = { noncompliant: 0, unreachable: 1, incomplete: 2, compliant: 3 };
   var HOST_ICON = { noncompliant: '✗', unreachable: '!', incomplete: '?', compliant: '✓' };
   var RES_ICON = { fail: '✗', error: '⚠', unknown: '?', waived: '⊘', pass: '✓', not_applicable: '–' };
-  var RES_LABEL = { not_applicable: 'not applicable' };
+  var RES_LABEL = { not_applicable: 'not applicable', none: 'no result' };
   var REASON = {
     dns: 'name does not resolve', connect: 'cannot connect', timeout: 'timed out',
     hostkey: 'host key not verified', auth: 'authentication failed', sudo: 'sudo refused', collector: 'collector failed'
@@ -207,18 +207,14 @@
     var head = add(el('div', 'r-head'), resultBadge(r.s), sevTag(chk.sev), el('code', 'r-id', chk.id), el('span', 'r-title', chk.title));
     if (r.b === 'new') head.appendChild(el('span', 'tag b-new', 'new'));
     if (r.b === 'fixed') head.appendChild(el('span', 'tag b-fixed', 'fixed'));
+    if (proj && proj.s !== r.s) {
+      var to = add(el('span', 'p-to'), 'after the plan', resultBadge(proj.s));
+      to.title = 'The status after the plan; details below';
+      head.appendChild(to);
+    }
     card.appendChild(head);
     if (S[r.m]) card.appendChild(el('p', 'r-msg', S[r.m]));
-    if (r.w) {
-      var w = r.w, t = 'Waived' + (w.was ? ' (was ' + w.was + ')' : '') + (w.owner ? ' by ' + w.owner : '') +
-        (w.expires ? ' until ' + w.expires : '') + (w.ticket ? ' · ' + w.ticket : '') + ': ' + w.reason;
-      card.appendChild(el('p', 'r-waiver', t));
-    }
-    if (proj) {
-      var p = add(el('p', 'r-msg'), el('span', 'muted', 'After the plan: '), resultBadge(proj.s));
-      if (S[proj.m] && proj.s !== r.s) add(p, ' ' + S[proj.m]);
-      card.appendChild(p);
-    }
+    if (r.w) card.appendChild(el('p', 'r-waiver', waiverText(r.w)));
     if (r.ev && r.ev.length) {
       card.appendChild(el('div', 'r-sub', 'Evidence'));
       var tb = el('tbody');
@@ -241,8 +237,52 @@
       btn.addEventListener('click', function (ev) { ev.stopPropagation(); copyText(S[r.fx], btn, pre); });
       card.appendChild(add(el('div', 'fix'), pre, btn));
     }
+    // What the plan makes of it comes last: the card reads now, then after.
+    if (proj) card.appendChild(planBlock(r, proj, compact));
     return card;
   }
+
+  function waiverText(w) {
+    return 'Waived' + (w.was ? ' (was ' + w.was + ')' : '') + (w.owner ? ' by ' + w.owner : '') +
+      (w.expires ? ' until ' + w.expires : '') + (w.ticket ? ' · ' + w.ticket : '') + ': ' + w.reason;
+  }
+
+  // planBlock shows a result after the plan (kaudit gate) inside the card
+  // of the current one: its status, whether it is predicted, its message
+  // when it differs, its waiver, and the gate's notes — what the plan sets
+  // and what is predicted, fact path by fact path. Compact (a passing or
+  // not-applicable card whose result the plan keeps) shows the status only.
+  function planBlock(r, p, compact) {
+    var box = el('div', 'plan');
+    var head = add(el('div', 'p-head'), el('span', 'p-label', 'After the plan'), resultBadge(p.s));
+    if (p.p) {
+      var tag = el('span', 'tag t-pred', 'predicted');
+      tag.title = 'computed on the facts the plan projects';
+      head.appendChild(tag);
+    }
+    var same = p.s === r.s && p.m === r.m;
+    if (same) head.appendChild(el('span', 'p-same', 'unchanged'));
+    box.appendChild(head);
+    if (compact) return box;
+    if (S[p.m] && !same) box.appendChild(el('p', 'r-msg', S[p.m]));
+    if (p.w && !(same && r.w && waiverText(r.w) === waiverText(p.w))) box.appendChild(el('p', 'r-waiver', waiverText(p.w)));
+    var rows = [];
+    (p.pl || []).forEach(function (kv) { rows.push(['planned', kv]); });
+    (p.pd || []).forEach(function (kv) { rows.push(['predicted', kv]); });
+    if (rows.length) {
+      var tb = el('tbody');
+      rows.forEach(function (row, i) {
+        var kind = el('th', 'n-kind', i === 0 || rows[i - 1][0] !== row[0] ? row[0] : '');
+        kind.scope = 'row';
+        var path = el('th', null, S[row[1][0]]);
+        path.scope = 'row';
+        add(tb, add(el('tr'), kind, path, el('td', null, S[row[1][1]])));
+      });
+      box.appendChild(add(el('table', 'ev notes'), tb));
+    }
+    return box;
+  }
+  function isFinding(r) { return !!r && r.s !== 'pass' && r.s !== 'not_applicable'; }
 
   function detailRow(x) {
     var h = x.h, td = el('td');
@@ -259,7 +299,17 @@
     item('Kernel', x.kernel);
     item('Runtimes', (h.rt || []).map(function (s) { return S[s]; }).join(' · '));
     item('Collected in', fmtDur(h.d));
-    if (h.gate) item('Gate', add(el('span', 'badge ' + (h.gate === 'go' ? 'g-ok' : 'g-bad'), h.gate), h.gb && h.gb.length ? ' blockers: ' + h.gb.join(', ') : ''));
+    if (h.gate) {
+      var g = add(el('span', 'd-gate'), el('span', 'badge ' + (h.gate === 'go' ? 'g-ok' : 'g-bad'), h.gate));
+      if (h.ps) add(g, ' after the plan ', statusBadge(h.ps));
+      if (h.gb && h.gb.length) {
+        add(g, ' blocked by ');
+        h.gb.forEach(function (id) { add(g, el('code', 'chip f-fail', id), ' '); });
+      }
+      item('Gate', g);
+    } else if (D.plan && h.s === 'unreachable') {
+      item('Gate', 'not judged (unreachable)');
+    }
     td.appendChild(dl);
     if (h.s === 'unreachable' || h.e) {
       var err = el('div', 'd-err');
@@ -276,12 +326,17 @@
     var findings = el('div', 'results'), rest = el('div', 'results compact'), nPass = 0, nNA = 0, seen = {};
     ordered.forEach(function (r) {
       var p = h.proj ? projBy[r.c] : null;
-      if (r.s === 'pass' || r.s === 'not_applicable') {
+      // A result the plan turns into a finding is a finding too.
+      if (!isFinding(r) && !isFinding(p)) {
         if (r.s === 'pass') nPass++; else nNA++;
         rest.appendChild(resultCard(r, true, p, seen));
       } else {
         findings.appendChild(resultCard(r, false, p, seen));
       }
+    });
+    // Checks with a result only after the plan.
+    (h.proj || []).forEach(function (p) {
+      if (!h.res.some(function (r) { return r.c === p.c; })) findings.appendChild(resultCard({ c: p.c, s: 'none', m: 0 }, false, p, seen));
     });
     if (findings.firstChild) td.appendChild(findings);
     else if (h.s !== 'unreachable') td.appendChild(el('p', 'muted', h.res.length ? 'No findings: every check passed or does not apply.' : 'No check results for this host.'));
@@ -460,6 +515,7 @@
       open[i] = true;
       render();
       var at = view.indexOf(hosts[i]);
+      if (at < 0) { reset(); at = view.indexOf(hosts[i]); } // filtered out: show it
       if (at >= 0) { state.page = Math.floor(at / state.size); render(); }
       var row = tbody.querySelector('tr.row[data-i="' + i + '"]');
       if (row) row.scrollIntoView({ block: 'center' });
@@ -469,4 +525,5 @@
 
   render();
   fromHash();
+  window.addEventListener('hashchange', fromHash);
 })();
