@@ -195,9 +195,10 @@ func Decide(r *report.Report, p *Plan, targets map[string]*Target) {
 	if len(fail) > 0 {
 		verdict = NoGo
 	} else {
-		fail = append(fail, fmt.Sprintf("go: %d host(s) judged (%d targeted by the plan, %d on their current state), every group within its max_no_go", judged, targeted-len(unreachable), judged-(targeted-len(unreachable))))
+		info = append([]string{fmt.Sprintf("go: %d host(s) judged (%d targeted by the plan, %d on their current state), every group within its max_no_go", judged, targeted-len(unreachable), judged-(targeted-len(unreachable)))}, info...)
 	}
-	r.Plan = &report.Plan{File: p.File, Verdict: verdict, Reasons: append(fail, info...)}
+	// Reasons lists the failed rules first; Failing says how many they are.
+	r.Plan = &report.Plan{File: p.File, Verdict: verdict, Reasons: append(fail, info...), Failing: len(fail)}
 }
 
 // groupCount is one group's no-go hosts against its limit.

@@ -101,7 +101,7 @@ func (a *app) gate(ctx context.Context, out *outputFlags, planPath, factsPath, p
 	if err != nil {
 		return &exitError{code: exitUsage, err: fmt.Errorf("gate: %w", err)}
 	}
-	a.printNotices(o.Notices)
+	a.reportNotices(o.Report, o.Notices)
 	o.Report.Interrupted = fleet.Interrupted
 	if factsPath == "" {
 		if err := out.saveFacts(fleet); err != nil {
@@ -187,10 +187,12 @@ func (a *app) planDiagnostics(diags hcl.Diagnostics, files map[string]*hcl.File,
 	return nil
 }
 
-// printNotices writes the waivers' problems to stderr.
-func (a *app) printNotices(ns []waiver.Notice) {
+// reportNotices writes the waivers' problems to stderr and into the report
+// (every format shows them).
+func (a *app) reportNotices(r *report.Report, ns []waiver.Notice) {
 	for _, n := range ns {
 		fmt.Fprintf(a.stderr, "kaudit: %s\n", n)
+		r.Notices = append(r.Notices, report.WaiverNotice(n.Level, n.Waiver, n.Pos, n.Message))
 	}
 }
 

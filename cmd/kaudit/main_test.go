@@ -206,6 +206,13 @@ waiver "kmem.runc" {
 	if !strings.Contains(stderr, "expired") {
 		t.Errorf("no notice about the expired waiver on stderr:\n%s", stderr)
 	}
+	var inReport bool
+	for _, n := range r.Notices {
+		inReport = inReport || strings.Contains(n.Message, "expired")
+	}
+	if !inReport {
+		t.Errorf("the report's notices %+v lack the expired waiver", r.Notices)
+	}
 }
 
 // seedFacts loads the facts of seed 000's CentOS 7.5 node.

@@ -194,11 +194,11 @@ func readFactsFile(path string) (*audit.FleetFacts, error) {
 }
 
 // applyWaivers turns fail/unknown results covered by the inventory's valid
-// waivers into waived, and prints the waiver notices (expired, expiring,
-// unused) on stderr.
+// waivers into waived, and reports the waiver notices (expired, expiring,
+// unused) on stderr and in the report.
 func (a *app) applyWaivers(r *report.Report, inv *inventory.Inventory, eng *policies.Engine) {
 	if inv == nil || len(inv.Waivers) == 0 {
 		return
 	}
-	a.printNotices(waiver.Apply(r, inv.Waivers, eng.Checks(), time.Now()))
+	a.reportNotices(r, waiver.Apply(r, inv.Waivers, eng.Checks(), time.Now()))
 }

@@ -64,6 +64,9 @@ func TestGateWorkedExamples(t *testing.T) {
 			if r.Plan == nil || r.Plan.Verdict != tt.verdict {
 				t.Fatalf("plan verdict %+v, want %s", r.Plan, tt.verdict)
 			}
+			if (tt.verdict == "go") != (r.Plan.Failing == 0) {
+				t.Errorf("plan verdict %s with %d failing rule(s): %q", r.Plan.Verdict, r.Plan.Failing, r.Plan.Reasons)
+			}
 			if tt.reason != "" && !strings.Contains(strings.Join(r.Plan.Reasons, "\n"), tt.reason) {
 				t.Errorf("plan reasons %q lack %q", r.Plan.Reasons, tt.reason)
 			}
