@@ -8,7 +8,9 @@
 // a 20 MiB kernel log). One sshd, started inside a private network namespace,
 // listens on 0.0.0.0:22 there; a `Match LocalAddress 127.1.0.N` block per
 // host chroots the session into that host's tree. Addresses are handed out
-// from 127.1.0.2 in host order.
+// from 127.1.0.2 in host order. With Options.HostsPerSSHD the hosts are split
+// over several sshds, each listening on its own hosts' addresses with only
+// their Match blocks (sshd parses its whole config for every connection).
 //
 // Inside each chroot /bin/sh is dash (busybox ash would run its own uname,
 // dmesg... applets before the fixture's stubs), busybox provides the other

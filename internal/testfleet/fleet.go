@@ -25,6 +25,11 @@ import (
 // must be root-owned and not writable by group or others (sshd checks it).
 const BaseDir = "/var/lib/kaudit-testfleet"
 
+// MaxHostsPerSSHD is the most hosts one sshd can serve when the hosts are
+// split (Options.HostsPerSSHD): OpenSSH listens on at most 16 addresses
+// (MAX_LISTEN_SOCKS).
+const MaxHostsPerSSHD = 16
+
 // NetNSPrefix starts the name of every network namespace a fleet creates.
 const NetNSPrefix = "kaudit-"
 
@@ -42,6 +47,14 @@ type Options struct {
 	Clones   map[string]int // fixture -> extra hard-linked copies <fixture>-c0001...
 	User     string         // login user; default "kaudit"
 	Log      io.Writer      // progress messages; nil = none
+	// HostsPerSSHD splits the hosts over several sshd processes serving at
+	// most this many hosts each (1..MaxHostsPerSSHD), every one listening on
+	// its hosts' own addresses; 0 runs one sshd for every host on
+	// 0.0.0.0:22. sshd parses its whole config, one Match block per host,
+	// for every connection: at 2,000 hosts in one sshd that doubles sshd's
+	// CPU per connection, which a real host (its own sshd, a short config)
+	// never pays. Benchmarks use MaxHostsPerSSHD.
+	HostsPerSSHD int
 }
 
 // Host is one fleet host.
@@ -67,8 +80,12 @@ type Fleet struct {
 	ClientKey  string // private key the login user authenticates with
 	Inventory  string // kaudit inventory (HCL) of the fleet
 	SSHDConfig string
-	SSHDLog    string // sshd's log (LogLevel VERBOSE), see SSHDStats
+	SSHDLog    string // sshd's log (LogLevel VERBOSE), see SSHDStats; every sshd appends to it
 	User       string
+	// HostsPerSSHD is Options.HostsPerSSHD. With more hosts than that,
+	// SSHDConfigs lists one config per sshd (the first is SSHDConfig).
+	HostsPerSSHD int
+	SSHDConfigs  []string
 
 	mu      sync.Mutex
 	stopped bool
@@ -79,6 +96,9 @@ type Fleet struct {
 // Start builds the fleet and starts its sshd and tarpits. It needs root. On
 // error everything made so far is removed.
 func Start(ctx context.Context, o Options) (*Fleet, error) {
+	if o.HostsPerSSHD < 0 || o.HostsPerSSHD > MaxHostsPerSSHD {
+		return nil, fmt.Errorf("HostsPerSSHD %d: want 0 (one sshd) or 1..%d (sshd listens on at most %d addresses)", o.HostsPerSSHD, MaxHostsPerSSHD, MaxHostsPerSSHD)
+	}
 	if err := Preflight(); err != nil {
 		return nil, err
 	}
@@ -117,7 +137,7 @@ func Start(ctx context.Context, o Options) (*Fleet, error) {
 		return nil, err
 	}
 	f := &Fleet{
-		RunID: runID, Hosts: hosts, NetNS: o.NetNS, Dir: o.Dir, User: o.User,
+		RunID: runID, Hosts: hosts, NetNS: o.NetNS, Dir: o.Dir, User: o.User, HostsPerSSHD: o.HostsPerSSHD,
 		KnownHosts: filepath.Join(o.Dir, "ssh", "known_hosts"),
 		ClientKey:  filepath.Join(o.Dir, "ssh", "client_ed25519"),
 		Inventory:  filepath.Join(o.Dir, "inventory.hcl"),
@@ -187,8 +207,10 @@ func (f *Fleet) start(ctx context.Context, o Options, fixtures map[string]*Fixtu
 	if err := f.writeKeys(ctx, user.Name); err != nil {
 		return err
 	}
-	if err := runCmd(ctx, sshdPath, "-t", "-f", f.SSHDConfig); err != nil {
-		return fmt.Errorf("check sshd_config: %w", err)
+	for _, cfg := range f.sshdConfigs() {
+		if err := runCmd(ctx, sshdPath, "-t", "-f", cfg); err != nil {
+			return fmt.Errorf("check sshd_config %s: %w", cfg, err)
+		}
 	}
 	if err := createNetNS(ctx, f.NetNS); err != nil {
 		return err
@@ -247,7 +269,30 @@ func (f *Fleet) writeKeys(ctx context.Context, user string) error {
 	if err := writePrivate(f.KnownHosts, []byte(kh.String()), 0o644); err != nil {
 		return err
 	}
-	return writePrivate(f.SSHDConfig, []byte(sshdConfig(f, hostKey.Private, authorized, user)), 0o644)
+	shards := sshdShards(f.Hosts, f.HostsPerSSHD)
+	if len(shards) == 1 {
+		return writePrivate(f.SSHDConfig, []byte(sshdConfig(f, hostKey.Private, authorized, user)), 0o644)
+	}
+	f.SSHDConfigs = nil
+	for i, hosts := range shards {
+		path := f.SSHDConfig
+		if i > 0 {
+			path += "." + strconv.Itoa(i)
+		}
+		if err := writePrivate(path, []byte(renderSSHDConfig(f, hosts, true, hostKey.Private, authorized, user)), 0o644); err != nil {
+			return err
+		}
+		f.SSHDConfigs = append(f.SSHDConfigs, path)
+	}
+	return nil
+}
+
+// sshdConfigs lists the config of every sshd of the fleet.
+func (f *Fleet) sshdConfigs() []string {
+	if len(f.SSHDConfigs) > 0 {
+		return f.SSHDConfigs
+	}
+	return []string{f.SSHDConfig}
 }
 
 // startProcess starts name inside the network namespace, detached from our
@@ -274,17 +319,21 @@ func (f *Fleet) startProcess(env []string, name string, args ...string) (<-chan 
 	return done, nil
 }
 
+// startSSHD starts every sshd (see Options.HostsPerSSHD) and waits until
+// each answers on its first host's address.
 func (f *Fleet) startSSHD(ctx context.Context) error {
-	done, err := f.startProcess(os.Environ(), sshdPath, "-D", "-f", f.SSHDConfig, "-E", f.SSHDLog)
-	if err != nil {
-		return err
-	}
-	for _, h := range f.Hosts {
-		if h.Root != "" {
-			if err := waitListening(ctx, f.NetNS, net.JoinHostPort(h.Address, strconv.Itoa(h.Port)), "SSH-2.0-", done); err != nil {
-				return fmt.Errorf("sshd: %w%s", err, logTail(f.SSHDLog))
-			}
-			break
+	shards := sshdShards(f.Hosts, f.HostsPerSSHD)
+	for i, cfg := range f.sshdConfigs() {
+		done, err := f.startProcess(os.Environ(), sshdPath, "-D", "-f", cfg, "-E", f.SSHDLog)
+		if err != nil {
+			return err
+		}
+		if i >= len(shards) || len(shards[i]) == 0 {
+			continue
+		}
+		h := shards[i][0]
+		if err := waitListening(ctx, f.NetNS, net.JoinHostPort(h.Address, strconv.Itoa(h.Port)), "SSH-2.0-", done); err != nil {
+			return fmt.Errorf("sshd %s: %w%s", cfg, err, logTail(f.SSHDLog))
 		}
 	}
 	return nil
