@@ -1,7 +1,7 @@
 // Command testfleet starts and stops kaudit's SSH test fleet (see package
 // internal/testfleet).
 //
-//	testfleet up [--hosts a,b] [--clone fixture=N]... [--state FILE] [--fixtures DIR]
+//	testfleet up [--hosts a,b] [--clone fixture=N]... [--state FILE] [--fixtures DIR] [--hosts-per-sshd N]
 //	testfleet down [--state FILE | --all]
 //	testfleet exec [--state FILE] -- command [args...]
 //	testfleet info [--state FILE] inventory|netns|dir|known_hosts|client_key|sshd_log
@@ -38,7 +38,7 @@ func main() {
 }
 
 const usage = `usage:
-  testfleet up [--hosts a,b] [--clone fixture=N]... [--state FILE] [--fixtures DIR] [--user NAME]
+  testfleet up [--hosts a,b] [--clone fixture=N]... [--state FILE] [--fixtures DIR] [--user NAME] [--hosts-per-sshd N]
   testfleet down [--state FILE | --all]
   testfleet exec [--state FILE] -- command [args...]
   testfleet info [--state FILE] inventory|netns|dir|known_hosts|client_key|sshd_log
@@ -113,12 +113,13 @@ func cmdUp(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	state := fs.String("state", "", "also write the fleet state to this file")
 	fixtures := fs.String("fixtures", "", "fixture directory (default: testdata/fleet of the module)")
 	user := fs.String("user", "kaudit", "login user")
+	perSSHD := fs.Int("hosts-per-sshd", 0, "split the hosts over sshds serving at most N hosts each (1..16; 0: one sshd)")
 	clones := cloneFlags{}
 	fs.Var(clones, "clone", "fixture=N: N extra hard-linked copies of a fixture (repeatable)")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
 	}
-	o := testfleet.Options{Fixtures: *fixtures, User: *user, Clones: clones, Log: stderr}
+	o := testfleet.Options{Fixtures: *fixtures, User: *user, Clones: clones, Log: stderr, HostsPerSSHD: *perSSHD}
 	if *hosts != "" {
 		o.Hosts = strings.Split(*hosts, ",")
 	}

@@ -33,6 +33,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"help"}, 0, "testfleet up"},
 		{[]string{"tarpit"}, 1, "usage: testfleet tarpit"},
 		{[]string{"up", "--clone", "nope"}, 2, "want fixture=N"},
+		{[]string{"up", "--hosts-per-sshd", "17"}, 1, "HostsPerSSHD 17"},
 		{[]string{"exec"}, 2, "usage: testfleet exec"},
 		{[]string{"info", "--state", "/nonexistent/state.json", "netns"}, 1, "load fleet state"},
 	}
