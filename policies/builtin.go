@@ -1,6 +1,8 @@
 package policies
 
 import (
+	"strings"
+
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/tester"
@@ -14,6 +16,15 @@ import (
 // undefined when a or b does not parse as a version of kind. Policies call it
 // through data.kaudit.lib.version.compare (lib/builtin/version.rego).
 const VersionCompareBuiltin = "kaudit.version_compare"
+
+// EvidencePickBuiltin is the name of the second kaudit builtin:
+// kaudit.evidence_pick(doc, paths) is {path: value} for every dotted path
+// ("kernel.release") of paths, value being what
+// object.get(doc, split(path, "."), null) gives: the evidence object of a
+// result in one call instead of one object.get per fact. Policies call it
+// through data.kaudit.lib.evidence.pick (lib/builtin/evidence.rego); the shim
+// (lib/shim/evidence.rego) is that object.get comprehension.
+const EvidencePickBuiltin = "kaudit.evidence_pick"
 
 func versionCompareDecl() *rego.Function {
 	return &rego.Function{
@@ -46,16 +57,79 @@ func versionCompare(_ rego.BuiltinContext, kind, a, b *ast.Term) (*ast.Term, err
 	return ast.IntNumberTerm(c), nil
 }
 
-// versionCompareOption registers the builtin on a rego.Rego.
-func versionCompareOption() func(*rego.Rego) {
-	return rego.Function3(versionCompareDecl(), versionCompare)
+func evidencePickDecl() *rego.Function {
+	return &rego.Function{
+		Name:        EvidencePickBuiltin,
+		Description: `Picks facts by dotted path: {"kernel.release": doc.kernel.release, ...}, null for a path doc does not have.`,
+		Decl: types.NewFunction(
+			types.Args(
+				types.Named("doc", types.A).Description("the document, usually input"),
+				types.Named("paths", types.NewAny(types.NewArray(nil, types.A), types.NewSet(types.A))).Description("dotted paths"),
+			),
+			types.Named("evidence", types.NewObject(nil, types.NewDynamicProperty(types.S, types.A))),
+		),
+	}
 }
 
-func versionCompareAST() *ast.Builtin {
-	d := versionCompareDecl()
-	return &ast.Builtin{Name: d.Name, Description: d.Description, Decl: d.Decl}
+// evidencePick implements the builtin exactly as the shim's comprehension
+// {p: object.get(doc, split(p, "."), null) | some p in paths} evaluates: a
+// doc that is not an object gives {} (object.get fails on every path), a
+// path that is not a string is left out (split fails), and the walk is
+// object.get's (Term.Get on objects, arrays and sets).
+func evidencePick(_ rego.BuiltinContext, doc, paths *ast.Term) (*ast.Term, error) {
+	var list []*ast.Term
+	switch p := paths.Value.(type) {
+	case *ast.Array:
+		list = make([]*ast.Term, 0, p.Len())
+		p.Foreach(func(t *ast.Term) { list = append(list, t) })
+	case ast.Set:
+		list = p.Slice()
+	}
+	if _, ok := doc.Value.(ast.Object); !ok || len(list) == 0 {
+		return ast.ObjectTerm(), nil
+	}
+	out := ast.NewObjectWithCapacity(len(list))
+	for _, t := range list {
+		s, ok := t.Value.(ast.String)
+		if !ok {
+			continue
+		}
+		curr := doc
+		for seg := range strings.SplitSeq(string(s), ".") {
+			if curr = curr.Get(ast.StringTerm(seg)); curr == nil {
+				break
+			}
+		}
+		if curr == nil {
+			curr = ast.NullTerm()
+		}
+		out.Insert(t, curr) // a repeated path is one key, as in the shim
+	}
+	return ast.NewTerm(out), nil
+}
+
+// kauditBuiltins are kaudit's Rego builtins, for the compiler.
+func kauditBuiltins() map[string]*ast.Builtin {
+	out := map[string]*ast.Builtin{}
+	for _, d := range []*rego.Function{versionCompareDecl(), evidencePickDecl()} {
+		out[d.Name] = &ast.Builtin{Name: d.Name, Description: d.Description, Decl: d.Decl}
+	}
+	return out
+}
+
+// kauditBuiltinOptions register the builtins' implementations on a rego.Rego.
+func kauditBuiltinOptions() []func(*rego.Rego) {
+	return []func(*rego.Rego){
+		rego.Function3(versionCompareDecl(), versionCompare),
+		rego.Function2(evidencePickDecl(), evidencePick),
+	}
 }
 
 func testerBuiltins() []*tester.Builtin {
-	return []*tester.Builtin{{Decl: versionCompareAST(), Func: versionCompareOption()}}
+	decls := kauditBuiltins()
+	opts := kauditBuiltinOptions()
+	return []*tester.Builtin{
+		{Decl: decls[VersionCompareBuiltin], Func: opts[0]},
+		{Decl: decls[EvidencePickBuiltin], Func: opts[1]},
+	}
 }

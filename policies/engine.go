@@ -50,6 +50,7 @@ type pack struct {
 	checks []CheckDoc
 	index  map[string]int // check id → position in checks
 	query  rego.PreparedEvalQuery
+	consts folded // constant rules' values (fold.go), shared by all packs
 }
 
 // New loads, compiles and prepares every pack once.
@@ -76,7 +77,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	store := inmem.NewFromObjectWithOpts(map[string]any{"kaudit": map[string]any{"params": params}}, inmem.OptRoundTripOnWrite(false))
 
 	compiler := ast.NewCompiler().
-		WithBuiltins(map[string]*ast.Builtin{VersionCompareBuiltin: versionCompareAST()}).
+		WithBuiltins(kauditBuiltins()).
 		WithDefaultRegoVersion(ast.RegoV1)
 	if compiler.Compile(mods); compiler.Failed() {
 		return nil, fmt.Errorf("compile policies: %w", compiler.Errors)
@@ -86,12 +87,17 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	consts, err := foldConstants(ctx, compiler, store)
+	if err != nil {
+		return nil, err
+	}
 	e := &Engine{digest: digest(srcs, params), conv: conv}
 	for _, pi := range infos {
 		p, err := preparePack(ctx, compiler, store, pi)
 		if err != nil {
 			return nil, err
 		}
+		p.consts = consts
 		e.packs = append(e.packs, p)
 	}
 	return e, nil
@@ -116,7 +122,7 @@ func paramsData(p map[string]any) (map[string]any, error) {
 
 func preparePack(ctx context.Context, c *ast.Compiler, store storage.Store, pi packInfo) (*pack, error) {
 	opts := func(q string) []func(*rego.Rego) {
-		return []func(*rego.Rego){rego.Compiler(c), rego.Store(store), rego.Query(q), versionCompareOption()}
+		return append([]func(*rego.Rego){rego.Compiler(c), rego.Store(store), rego.Query(q)}, kauditBuiltinOptions()...)
 	}
 	base := "data.kaudit." + pi.name
 
@@ -277,7 +283,7 @@ func (p *pack) eval(ctx context.Context, in ast.Value) (out []Result) {
 			out = p.errorResults(fmt.Sprintf("policy pack %s panicked: %v", p.name, r))
 		}
 	}()
-	rs, err := p.query.Eval(ctx, rego.EvalParsedInput(in))
+	rs, err := p.query.Eval(ctx, rego.EvalParsedInput(in), rego.EvalVirtualCache(newFoldedCache(p.consts)))
 	if err != nil {
 		return p.errorResults(fmt.Sprintf("policy pack %s failed to evaluate: %v", p.name, err))
 	}

@@ -19,14 +19,7 @@ type shimCompare struct {
 
 func newShimCompare(t testing.TB) *shimCompare {
 	t.Helper()
-	srcs, err := embeddedSources(shimDir, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mods, err := parseSources(srcs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	mods := embeddedModules(t, shimDir)
 	opts := []func(*rego.Rego){rego.Query(`x := data.kaudit.lib.version.compare(input.kind, input.a, input.b)`)}
 	for _, m := range mods {
 		opts = append(opts, rego.ParsedModule(m))

@@ -1,28 +1,28 @@
 # kmem.kernel, kmem.nokmem_boot, kmem.boot_drift, kmem.memcg_disabled.
 package kaudit.kmem
 
+import data.kaudit.lib.version
+
 # ---------------------------------------------------------------- kmem.kernel
 
 _rhel7_pre_slab_fix if {
 	input.kernel.family == "rhel7"
-	_vcmp("rpm", input.kernel.release, thresholds.rhel7_slab_fix) < 0
+	version.compare("rpm", input.kernel.release, thresholds.rhel7_slab_fix) < 0
 }
 
 _kernel_extra := sprintf("; it also predates the slab crash fix (%s)", [thresholds.rhel7_slab_fix]) if {
 	_rhel7_pre_slab_fix
 } else := ""
 
-r_kernel := res("kmem.kernel", "not_applicable", affect_desc, affect_evidence, "") if {
+r_kernel := {"status": "not_applicable", "message": affect_desc, "evidence": affect_evidence, "remediation": ""} if {
 	layout == "none"
-} else := res("kmem.kernel", "fail", concat("", [affect_desc, _kernel_extra]), affect_evidence, checks["kmem.kernel"].remediation) if {
+} else := {"status": "fail", "message": concat("", [affect_desc, _kernel_extra]), "evidence": affect_evidence, "remediation": checks["kmem.kernel"].remediation} if {
 	kernel_state == "affected"
-} else := res("kmem.kernel", "pass", affect_desc, affect_evidence, "") if {
+} else := {"status": "pass", "message": affect_desc, "evidence": affect_evidence, "remediation": ""} if {
 	kernel_state in {"fixed", "no_kmem"}
-} else := res("kmem.kernel", "unknown", affect_desc, affect_evidence, "")
+} else := {"status": "unknown", "message": affect_desc, "evidence": affect_evidence, "remediation": ""}
 
 # ---------------------------------------------------------------- kmem.nokmem_boot
-
-_nokmem_ev := object.union(object.union(affect_evidence, kmem_evidence), {"boot.cmdline": object.get(input, ["boot", "cmdline"], null), "boot.nokmem": object.get(input, ["boot", "nokmem"], null)})
 
 # whether runtime mitigations keep kmem off while nokmem is missing.
 _coverage := sprintf("nothing switches kmem on meanwhile: %s", [no_container_stack_desc]) if {
@@ -33,28 +33,28 @@ _coverage := sprintf("nothing switches kmem on meanwhile: %s", [no_container_sta
 	kmem_switch == "on"
 } else := sprintf("whether runc and the kubelet keep kmem off is unknown (runc: %s, kubelet: %s)", [runc_side, kubelet_side])
 
-r_nokmem_boot := res("kmem.nokmem_boot", "not_applicable", affect_desc, affect_evidence, "") if {
+r_nokmem_boot := {"status": "not_applicable", "message": affect_desc, "evidence": affect_evidence, "remediation": ""} if {
 	affect == "unaffected"
-} else := res("kmem.nokmem_boot", "unknown", affect_desc, affect_evidence, "") if {
+} else := {"status": "unknown", "message": affect_desc, "evidence": affect_evidence, "remediation": ""} if {
 	affect == "unknown"
-} else := res("kmem.nokmem_boot", "unknown", sprintf("running kernel command line not read (%s)", [src_note("cmdline")]), _nokmem_ev, "") if {
+} else := {"status": "unknown", "message": sprintf("running kernel command line not read (%s)", [src_note("cmdline")]), "evidence": _nokmem_ev, "remediation": ""} if {
 	cmdline_nokmem == "unknown"
-} else := res("kmem.nokmem_boot", "fail", sprintf("cgroup.memory=nokmem is on the running cmdline but %s ignores it: kmem accounting is still on (%s)", [kernel_desc, concat(", ", kmem_switch_why)]), _nokmem_ev, concat("; ", [checks["kmem.runc"].remediation, checks["kmem.kubelet"].remediation, checks["kmem.kernel"].remediation])) if {
+} else := {"status": "fail", "message": sprintf("cgroup.memory=nokmem is on the running cmdline but %s ignores it: kmem accounting is still on (%s)", [kernel_desc, concat(", ", kmem_switch_why)]), "evidence": _nokmem_ev, "remediation": concat("; ", [checks["kmem.runc"].remediation, checks["kmem.kubelet"].remediation, checks["kmem.kernel"].remediation])} if {
 	nokmem_state == "ignored"
 	kmem_seen
-} else := res("kmem.nokmem_boot", "fail", sprintf("cgroup.memory=nokmem is on the running cmdline but %s predates it for cgroup v1 (~%s): unknown dotted boot options are silently ignored", [kernel_desc, thresholds.kernel_nokmem_v1]), _nokmem_ev, checks["kmem.kernel"].remediation) if {
+} else := {"status": "fail", "message": sprintf("cgroup.memory=nokmem is on the running cmdline but %s predates it for cgroup v1 (~%s): unknown dotted boot options are silently ignored", [kernel_desc, thresholds.kernel_nokmem_v1]), "evidence": _nokmem_ev, "remediation": checks["kmem.kernel"].remediation} if {
 	nokmem_state == "ignored"
-} else := res("kmem.nokmem_boot", "pass", sprintf("cgroup.memory=nokmem is on the running cmdline and %d sampled cgroups read EIO (kmem accounting off)", [inactive_count]), _nokmem_ev, "") if {
+} else := {"status": "pass", "message": sprintf("cgroup.memory=nokmem is on the running cmdline and %d sampled cgroups read EIO (kmem accounting off)", [inactive_count]), "evidence": _nokmem_ev, "remediation": ""} if {
 	cmdline_nokmem == true
 	kmem_observed == "inactive"
-} else := res("kmem.nokmem_boot", "unknown", sprintf("cgroup.memory=nokmem is on the running cmdline of %s, but RHEL 7 support for it is unconfirmed (reported from 3.10.0-1062) and no memory.kmem.slabinfo was sampled to verify it (kubepods: %s)", [kernel_desc, kubepods_state]), _nokmem_ev, _cmd_verify) if {
+} else := {"status": "unknown", "message": sprintf("cgroup.memory=nokmem is on the running cmdline of %s, but RHEL 7 support for it is unconfirmed (reported from 3.10.0-1062) and no memory.kmem.slabinfo was sampled to verify it (kubepods: %s)", [kernel_desc, kubepods_state]), "evidence": _nokmem_ev, "remediation": _cmd_verify} if {
 	cmdline_nokmem == true
 	input.kernel.family == "rhel7"
-} else := res("kmem.nokmem_boot", "pass", sprintf("cgroup.memory=nokmem is on the running cmdline of %s, which honours it (>= ~%s); no cgroup was sampled to confirm", [kernel_desc, thresholds.kernel_nokmem_v1]), _nokmem_ev, "") if {
+} else := {"status": "pass", "message": sprintf("cgroup.memory=nokmem is on the running cmdline of %s, which honours it (>= ~%s); no cgroup was sampled to confirm", [kernel_desc, thresholds.kernel_nokmem_v1]), "evidence": _nokmem_ev, "remediation": ""} if {
 	cmdline_nokmem == true
-} else := res("kmem.nokmem_boot", "fail", sprintf("cgroup.memory=nokmem is not on the running cmdline of %s; %s", [kernel_desc, _coverage]), _nokmem_ev, checks["kmem.nokmem_boot"].remediation) if {
+} else := {"status": "fail", "message": sprintf("cgroup.memory=nokmem is not on the running cmdline of %s; %s", [kernel_desc, _coverage]), "evidence": _nokmem_ev, "remediation": checks["kmem.nokmem_boot"].remediation} if {
 	cmdline_nokmem == false
-} else := res("kmem.nokmem_boot", "unknown", "cannot judge cgroup.memory=nokmem", _nokmem_ev, "")
+} else := {"status": "unknown", "message": "cannot judge cgroup.memory=nokmem", "evidence": _nokmem_ev, "remediation": ""}
 
 # ---------------------------------------------------------------- kmem.boot_drift
 
@@ -97,34 +97,25 @@ _drift_fix(name) := "reboot" if {
 	name == "cgroup.memory=nokmem"
 } else := `sed -i '/^GRUB_CMDLINE_LINUX=/ s/"$/ cgroup_disable=memory"/' /etc/default/grub && grub2-mkconfig -o /boot/grub2/grub.cfg (or grubby --update-kernel=ALL --args=cgroup_disable=memory)`
 
-_drift_ev := {
-	"boot.cmdline": object.get(input, ["boot", "cmdline"], null),
-	"boot.nokmem": object.get(input, ["boot", "nokmem"], null),
-	"boot.memcg_disabled": object.get(input, ["boot", "memcg_disabled"], null),
-	"boot.persisted": [object.filter(p, {"kind", "source", "entry", "default", "nokmem", "memcg_disabled"}) | some p in persisted],
-}
-
-r_boot_drift := res("kmem.boot_drift", "unknown", sprintf("running kernel command line not read (%s)", [src_note("cmdline")]), _drift_ev, "") if {
+r_boot_drift := {"status": "unknown", "message": sprintf("running kernel command line not read (%s)", [src_note("cmdline")]), "evidence": _drift_ev, "remediation": ""} if {
 	cmdline_nokmem == "unknown"
-} else := res("kmem.boot_drift", "not_applicable", "no boot loader configuration on this host (no /etc/default/grub, grub.cfg, BLS entries, grubenv or grubby)", _drift_ev, "") if {
+} else := {"status": "not_applicable", "message": "no boot loader configuration on this host (no /etc/default/grub, grub.cfg, BLS entries, grubenv or grubby)", "evidence": _drift_ev, "remediation": ""} if {
 	no_bootloader
-} else := res("kmem.boot_drift", "unknown", sprintf("no persisted default boot entry found (%s)", [concat("; ", [src_note(s) | some s in boot_sections])]), _drift_ev, "") if {
+} else := {"status": "unknown", "message": sprintf("no persisted default boot entry found (%s)", [concat("; ", [src_note(s) | some s in boot_sections])]), "evidence": _drift_ev, "remediation": ""} if {
 	count(boot_relevant) == 0
-} else := res("kmem.boot_drift", "fail", concat("; ", [_drift_line(name) | some name, _ in drift]), _drift_ev, concat("; ", {_drift_fix(name) | some name, _ in drift})) if {
+} else := {"status": "fail", "message": concat("; ", [_drift_line(name) | some name, _ in drift]), "evidence": _drift_ev, "remediation": concat("; ", {_drift_fix(name) | some name, _ in drift})} if {
 	count(drift) > 0
-} else := res("kmem.boot_drift", "pass", sprintf("running cmdline and %d persisted boot entries agree (cgroup.memory=nokmem: %v, cgroup_disable=memory: %v)", [count(boot_relevant), input.boot.nokmem, object.get(input.boot, "memcg_disabled", false)]), _drift_ev, "")
+} else := {"status": "pass", "message": sprintf("running cmdline and %d persisted boot entries agree (cgroup.memory=nokmem: %v, cgroup_disable=memory: %v)", [count(boot_relevant), input.boot.nokmem, object.get(input.boot, "memcg_disabled", false)]), "evidence": _drift_ev, "remediation": ""}
 
 # ---------------------------------------------------------------- kmem.memcg_disabled
 
-_md_ev := {"boot.cmdline": object.get(input, ["boot", "cmdline"], null), "boot.memcg_disabled": object.get(input, ["boot", "memcg_disabled"], null), "runtimes.kubelet.version": object.get(input, ["runtimes", "kubelet", "version"], null), "runtimes.kubelet.path": object.get(input, ["runtimes", "kubelet", "path"], null)}
-
-r_memcg_disabled := res("kmem.memcg_disabled", "not_applicable", sprintf("no kubelet on this node (cgroup_disable=memory: %v)", [object.get(input, ["boot", "memcg_disabled"], "unknown")]), _md_ev, "") if {
+r_memcg_disabled := {"status": "not_applicable", "message": sprintf("no kubelet on this node (cgroup_disable=memory: %v)", [object.get(input, ["boot", "memcg_disabled"], "unknown")]), "evidence": _md_ev, "remediation": ""} if {
 	kubelet_presence == "absent"
-} else := res("kmem.memcg_disabled", "fail", sprintf("cgroup_disable=memory is on the running cmdline of a node that runs kubelet %s: the memory controller is gone and pod memory limits are not enforced", [kubelet_version]), _md_ev, checks["kmem.memcg_disabled"].remediation) if {
+} else := {"status": "fail", "message": sprintf("cgroup_disable=memory is on the running cmdline of a node that runs kubelet %s: the memory controller is gone and pod memory limits are not enforced", [kubelet_version]), "evidence": _md_ev, "remediation": checks["kmem.memcg_disabled"].remediation} if {
 	input.boot.memcg_disabled == true
 	kubelet_presence == "present"
-} else := res("kmem.memcg_disabled", "pass", "cgroup_disable=memory is not on the running cmdline", _md_ev, "") if {
+} else := {"status": "pass", "message": "cgroup_disable=memory is not on the running cmdline", "evidence": _md_ev, "remediation": ""} if {
 	input.boot.memcg_disabled == false
-} else := res("kmem.memcg_disabled", "unknown", sprintf("cgroup_disable=memory is on the running cmdline; whether a kubelet runs is unknown (%s)", [src_note("kubelet")]), _md_ev, "") if {
+} else := {"status": "unknown", "message": sprintf("cgroup_disable=memory is on the running cmdline; whether a kubelet runs is unknown (%s)", [src_note("kubelet")]), "evidence": _md_ev, "remediation": ""} if {
 	input.boot.memcg_disabled == true
-} else := res("kmem.memcg_disabled", "unknown", sprintf("running kernel command line not read (%s)", [src_note("cmdline")]), _md_ev, "")
+} else := {"status": "unknown", "message": sprintf("running kernel command line not read (%s)", [src_note("cmdline")]), "evidence": _md_ev, "remediation": ""}

@@ -13,33 +13,43 @@ _num := n if {
 	is_number(n)
 }
 
-_headroom_ev := object.union({"cgroup.memory_num_cgroups": object.get(input, ["cgroup", "memory_num_cgroups"], null), "cgroup.mode": object.get(input, ["cgroup", "mode"], null), "cgroup.memory_v1": object.get(input, ["cgroup", "memory_v1"], null), "kernel.release": object.get(input, ["kernel", "release"], null), "kernel.family": object.get(input, ["kernel", "family"], null)}, {
-	"params.memcg_headroom_fail": params.memcg_headroom_fail,
-	"params.memcg_headroom_warn": params.memcg_headroom_warn,
-	"memcg_id_max": memcg_id_max,
-})
-
 _enospc := s if {
 	s := input.kernel_log.signatures.cgroup_enospc
 	s.count > 0
 }
 
-# _pct(0.42025) == "42.0%": one decimal, whatever the number's type.
-_pct(x) := sprintf("%d.%d%%", [floor(t / 10), t % 10]) if t := round(x * 1000)
+# the params as counts and percentages (constant: the engine computes them once).
+_headroom_fail_n := params.memcg_headroom_fail * memcg_id_max
 
-r_memcg_headroom := res("kmem.memcg_headroom", "not_applicable", layout_desc, _headroom_ev, "") if {
+_headroom_warn_n := params.memcg_headroom_warn * memcg_id_max
+
+_headroom_fail_pct := _pct(params.memcg_headroom_fail)
+
+_headroom_warn_pct := _pct(params.memcg_headroom_warn)
+
+_slab_fail_pct := _pct(params.slab_unreclaim_fail)
+
+# _pct(0.42025) == "42.0%": one decimal, whatever the number's type. The
+# digits of round(x * 1000) split before the last one (dividing is the
+# slowest arithmetic in OPA).
+_pct(x) := sprintf("%s.%s%%", [substring(s, 0, m), substring(s, m, 1)]) if {
+	s := sprintf("%02d", [round(x * 1000)])
+	m := count(s) - 1
+}
+
+r_memcg_headroom := {"status": "not_applicable", "message": layout_desc, "evidence": _headroom_ev, "remediation": ""} if {
 	layout == "none"
-} else := res("kmem.memcg_headroom", "fail", sprintf("memory num_cgroups %d is %s of the %d memcg ID cap (fail at %s)%s", [_num, _pct(_num / memcg_id_max), memcg_id_max, _pct(params.memcg_headroom_fail), _rhel_count_note]), _headroom_ev, checks["kmem.memcg_headroom"].remediation) if {
-	_num >= params.memcg_headroom_fail * memcg_id_max
-} else := res("kmem.memcg_headroom", "fail", sprintf("memory cgroup mkdir failed with ENOSPC (%d log lines, latest: %q) while num_cgroups is %d: memcg IDs are exhausted; on RHEL 3.10 the count under-reports (kubernetes#61937)", [_enospc.count, one_line(object.get(_enospc, "latest", "")), _num]), object.union(_headroom_ev, {"kernel_log.signatures.cgroup_enospc": _enospc}), checks["kmem.memcg_headroom"].remediation) if {
+} else := {"status": "fail", "message": sprintf("memory num_cgroups %d is %s of the %d memcg ID cap (fail at %s)%s", [_num, _pct(_num / memcg_id_max), memcg_id_max, _headroom_fail_pct, _rhel_count_note]), "evidence": _headroom_ev, "remediation": checks["kmem.memcg_headroom"].remediation} if {
+	_num >= _headroom_fail_n
+} else := {"status": "fail", "message": sprintf("memory cgroup mkdir failed with ENOSPC (%d log lines, latest: %q) while num_cgroups is %d: memcg IDs are exhausted; on RHEL 3.10 the count under-reports (kubernetes#61937)", [_enospc.count, one_line(object.get(_enospc, "latest", "")), _num]), "evidence": object.union(_headroom_ev, {"kernel_log.signatures.cgroup_enospc": _enospc}), "remediation": checks["kmem.memcg_headroom"].remediation} if {
 	input.kernel.family == "rhel7"
 	_enospc
 	_num
-} else := res("kmem.memcg_headroom", "unknown", sprintf("memory row of /proc/cgroups not read (%s)", [src_note("proc_cgroups")]), _headroom_ev, "") if {
+} else := {"status": "unknown", "message": sprintf("memory row of /proc/cgroups not read (%s)", [src_note("proc_cgroups")]), "evidence": _headroom_ev, "remediation": ""} if {
 	not _num
-} else := res("kmem.memcg_headroom", "pass", sprintf("memory num_cgroups %d is %s of the %d memcg ID cap: approaching (warn at %s, fail at %s)%s", [_num, _pct(_num / memcg_id_max), memcg_id_max, _pct(params.memcg_headroom_warn), _pct(params.memcg_headroom_fail), _rhel_count_note]), _headroom_ev, "") if {
-	_num >= params.memcg_headroom_warn * memcg_id_max
-} else := res("kmem.memcg_headroom", "pass", sprintf("memory num_cgroups %d is %s of the %d memcg ID cap%s", [_num, _pct(_num / memcg_id_max), memcg_id_max, _rhel_count_note]), _headroom_ev, "")
+} else := {"status": "pass", "message": sprintf("memory num_cgroups %d is %s of the %d memcg ID cap: approaching (warn at %s, fail at %s)%s", [_num, _pct(_num / memcg_id_max), memcg_id_max, _headroom_warn_pct, _headroom_fail_pct, _rhel_count_note]), "evidence": _headroom_ev, "remediation": ""} if {
+	_num >= _headroom_warn_n
+} else := {"status": "pass", "message": sprintf("memory num_cgroups %d is %s of the %d memcg ID cap%s", [_num, _pct(_num / memcg_id_max), memcg_id_max, _rhel_count_note]), "evidence": _headroom_ev, "remediation": ""}
 
 # ---------------------------------------------------------------- kmem.memcg_zombies
 
@@ -50,17 +60,15 @@ _live := n if {
 
 _zombies := max([_num - _live, 0])
 
-_zombies_ev := object.union({"cgroup.memory_num_cgroups": object.get(input, ["cgroup", "memory_num_cgroups"], null), "cgroup.memory_live_dirs": object.get(input, ["cgroup", "memory_live_dirs"], null), "cgroup.memory_mount": object.get(input, ["cgroup", "memory_mount"], null), "kernel.family": object.get(input, ["kernel", "family"], null)}, {"params.memcg_zombies_fail": params.memcg_zombies_fail})
-
-r_memcg_zombies := res("kmem.memcg_zombies", "not_applicable", layout_desc, _zombies_ev, "") if {
+r_memcg_zombies := {"status": "not_applicable", "message": layout_desc, "evidence": _zombies_ev, "remediation": ""} if {
 	layout == "none"
-} else := res("kmem.memcg_zombies", "unknown", sprintf("memory num_cgroups not read (%s)", [src_note("proc_cgroups")]), _zombies_ev, "") if {
+} else := {"status": "unknown", "message": sprintf("memory num_cgroups not read (%s)", [src_note("proc_cgroups")]), "evidence": _zombies_ev, "remediation": ""} if {
 	not _num
-} else := res("kmem.memcg_zombies", "unknown", sprintf("memory cgroup directories not counted (%s)", [src_note("memcg_dirs")]), _zombies_ev, "") if {
+} else := {"status": "unknown", "message": sprintf("memory cgroup directories not counted (%s)", [src_note("memcg_dirs")]), "evidence": _zombies_ev, "remediation": ""} if {
 	not _live
-} else := res("kmem.memcg_zombies", "fail", sprintf("%d dying memcgs: num_cgroups %d against %d live memory cgroup directories (fail above %d)%s", [_zombies, _num, _live, params.memcg_zombies_fail, _rhel_count_note]), _zombies_ev, checks["kmem.memcg_zombies"].remediation) if {
+} else := {"status": "fail", "message": sprintf("%d dying memcgs: num_cgroups %d against %d live memory cgroup directories (fail above %d)%s", [_zombies, _num, _live, params.memcg_zombies_fail, _rhel_count_note]), "evidence": _zombies_ev, "remediation": checks["kmem.memcg_zombies"].remediation} if {
 	_zombies > params.memcg_zombies_fail
-} else := res("kmem.memcg_zombies", "pass", sprintf("%d dying memcgs: num_cgroups %d against %d live memory cgroup directories (fail above %d)%s", [_zombies, _num, _live, params.memcg_zombies_fail, _rhel_count_note]), _zombies_ev, "")
+} else := {"status": "pass", "message": sprintf("%d dying memcgs: num_cgroups %d against %d live memory cgroup directories (fail above %d)%s", [_zombies, _num, _live, params.memcg_zombies_fail, _rhel_count_note]), "evidence": _zombies_ev, "remediation": ""}
 
 # ---------------------------------------------------------------- kmem.kernel_log
 
@@ -76,18 +84,22 @@ _sigs := s if {
 	is_object(s)
 } else := {}
 
-# signatures seen and judged, in signature_order, then any others by name.
+# signatures seen and judged (not in params.kernel_log_ignore), in
+# signature_order, then any others by name.
 _seen := array.concat(
-	[id | some id in signature_order; _judged(id)],
-	sort([id | some id, _ in _sigs; not id in signature_order; _judged(id)]),
-)
-
-_judged(id) if {
-	_sigs[id].count > 0
-	not id in params.kernel_log_ignore
+	[id | some id in order; sigs[id].count > 0; not id in ignore],
+	sort([id | some id, s in sigs; not id in order; s.count > 0; not id in ignore]),
+) if {
+	order := signature_order
+	sigs := _sigs
+	ignore := params.kernel_log_ignore
 }
 
-_ignored_seen := [id | some id, s in _sigs; s.count > 0; id in params.kernel_log_ignore]
+_ignored_seen := [id | some id, s in sigs; s.count > 0; id in ignore] if {
+	ignore := params.kernel_log_ignore
+	count(ignore) > 0
+	sigs := _sigs
+} else := []
 
 _log_source := s if {
 	s := input.kernel_log.source
@@ -99,54 +111,49 @@ _ge := ">=" if input.kernel_log.truncated == true
 
 else := ""
 
-_sig_counts := concat(", ", [sprintf("%s x%s%d", [id, _ge, _sigs[id].count]) | some id in _seen])
-
-_log_ev := object.union({"kernel_log.source": object.get(input, ["kernel_log", "source"], null), "kernel_log.truncated": object.get(input, ["kernel_log", "truncated"], null)}, {
-	"kernel_log.signatures": _sigs,
-	"params.kernel_log_ignore": params.kernel_log_ignore,
-})
+_sig_counts := concat(", ", [sprintf("%s x%s%d", [id, ge, sigs[id].count]) | some id in _seen]) if {
+	ge := _ge
+	sigs := _sigs
+}
 
 _ignored_note := sprintf(" (ignored by params: %s)", [concat(", ", _ignored_seen)]) if {
 	count(_ignored_seen) > 0
 } else := ""
 
-r_kernel_log := res("kmem.kernel_log", "not_applicable", sprintf("%s; the signatures in its kernel log (%s) are not this leak", [affect_desc, _sig_counts]), _log_ev, "") if {
+r_kernel_log := {"status": "not_applicable", "message": sprintf("%s; the signatures in its kernel log (%s) are not this leak", [affect_desc, _sig_counts]), "evidence": _log_ev, "remediation": ""} if {
 	affect == "unaffected"
 	count(_seen) > 0
-} else := res("kmem.kernel_log", "not_applicable", affect_desc, _log_ev, "") if {
+} else := {"status": "not_applicable", "message": affect_desc, "evidence": _log_ev, "remediation": ""} if {
 	affect == "unaffected"
-} else := res("kmem.kernel_log", "unknown", sprintf("no kernel log readable (%s)", [src_note("kernel_log")]), _log_ev, "dmesg needs CAP_SYSLOG when kernel.dmesg_restrict=1; /var/log/messages needs root: collect with sudo") if {
+} else := {"status": "unknown", "message": sprintf("no kernel log readable (%s)", [src_note("kernel_log")]), "evidence": _log_ev, "remediation": "dmesg needs CAP_SYSLOG when kernel.dmesg_restrict=1; /var/log/messages needs root: collect with sudo"} if {
 	not _log_source
-} else := res("kmem.kernel_log", "fail", sprintf("%s: %s; latest %s: %q%s", [_log_source, _sig_counts, _seen[0], one_line(object.get(_sigs[_seen[0]], "latest", "")), _ignored_note]), _log_ev, checks["kmem.kernel_log"].remediation) if {
+} else := {"status": "fail", "message": sprintf("%s: %s; latest %s: %q%s", [_log_source, _sig_counts, _seen[0], one_line(object.get(_sigs[_seen[0]], "latest", "")), _ignored_note]), "evidence": _log_ev, "remediation": checks["kmem.kernel_log"].remediation} if {
 	count(_seen) > 0
-} else := res("kmem.kernel_log", "pass", sprintf("%s: no kmem leak signature%s", [_log_source, _ignored_note]), _log_ev, "")
+} else := {"status": "pass", "message": sprintf("%s: no kmem leak signature%s", [_log_source, _ignored_note]), "evidence": _log_ev, "remediation": ""}
 
 # ---------------------------------------------------------------- kmem.slab_pressure
 
-_meminfo(k) := v if {
-	v := input.memory.meminfo[k]
+_sunreclaim := v if {
+	v := input.memory.meminfo.SUnreclaim
 	is_number(v)
 }
 
-_slab_ev := {
-	"memory.meminfo.MemTotal": object.get(input, ["memory", "meminfo", "MemTotal"], null),
-	"memory.meminfo.Slab": object.get(input, ["memory", "meminfo", "Slab"], null),
-	"memory.meminfo.SReclaimable": object.get(input, ["memory", "meminfo", "SReclaimable"], null),
-	"memory.meminfo.SUnreclaim": object.get(input, ["memory", "meminfo", "SUnreclaim"], null),
-	"params.slab_unreclaim_fail": params.slab_unreclaim_fail,
+_memtotal := v if {
+	v := input.memory.meminfo.MemTotal
+	is_number(v)
 }
 
-_slab_share := _meminfo("SUnreclaim") / _meminfo("MemTotal") if _meminfo("MemTotal") > 0
+_slab_share := _sunreclaim / _memtotal if _memtotal > 0
 
-_slab_line := sprintf("SUnreclaim %d kB is %s of MemTotal %d kB", [_meminfo("SUnreclaim"), _pct(_slab_share), _meminfo("MemTotal")])
+_slab_line := sprintf("SUnreclaim %d kB is %s of MemTotal %d kB", [_sunreclaim, _pct(_slab_share), _memtotal])
 
-r_slab_pressure := res("kmem.slab_pressure", "not_applicable", affect_desc, _slab_ev, "") if {
+r_slab_pressure := {"status": "not_applicable", "message": affect_desc, "evidence": _slab_ev, "remediation": ""} if {
 	affect == "unaffected"
-} else := res("kmem.slab_pressure", "unknown", sprintf("SUnreclaim or MemTotal missing from /proc/meminfo (%s)", [src_note("meminfo")]), _slab_ev, "") if {
+} else := {"status": "unknown", "message": sprintf("SUnreclaim or MemTotal missing from /proc/meminfo (%s)", [src_note("meminfo")]), "evidence": _slab_ev, "remediation": ""} if {
 	not _slab_share
-} else := res("kmem.slab_pressure", "fail", sprintf("%s (fail above %s)", [_slab_line, _pct(params.slab_unreclaim_fail)]), _slab_ev, checks["kmem.slab_pressure"].remediation) if {
+} else := {"status": "fail", "message": sprintf("%s (fail above %s)", [_slab_line, _slab_fail_pct]), "evidence": _slab_ev, "remediation": checks["kmem.slab_pressure"].remediation} if {
 	_slab_share > params.slab_unreclaim_fail
-} else := res("kmem.slab_pressure", "pass", sprintf("%s (fail above %s)", [_slab_line, _pct(params.slab_unreclaim_fail)]), _slab_ev, "")
+} else := {"status": "pass", "message": sprintf("%s (fail above %s)", [_slab_line, _slab_fail_pct]), "evidence": _slab_ev, "remediation": ""}
 
 # ---------------------------------------------------------------- kmem.fragmentation
 
@@ -156,23 +163,30 @@ _zones := [z |
 	is_array(z.free)
 ]
 
-_max_order(z) := max(orders) if {
-	orders := [i | some i, n in z.free; n > 0]
-	count(orders) > 0
-} else := -1
+# per zone: the highest order with a free block (-1: none) and the free
+# blocks of order >= params.fragmentation_min_order.
+_zone_stats := [{
+	"zone": z,
+	"max_order": max(array.concat([-1], [i | some i, n in z.free; n > 0])),
+	"high": sum([n | some n in array.slice(z.free, o, count(z.free)); is_number(n)]),
+} |
+	some z in zs
+] if {
+	zs := _zones
+	o := params.fragmentation_min_order
+}
 
-_high_blocks(z) := sum([n | some i, n in z.free; i >= params.fragmentation_min_order; is_number(n)])
+_high_blocks := sum([s.high | some s in _zone_stats])
 
-_zone_desc(z) := sprintf("node %v %s: highest free order %d, %d blocks of order >= %d", [object.get(z, "node", "?"), z.zone, _max_order(z), _high_blocks(z), params.fragmentation_min_order])
+_frag_line := concat("; ", [sprintf("node %v %s: highest free order %d, %d blocks of order >= %d", [object.get(s.zone, "node", "?"), s.zone.zone, s.max_order, s.high, o]) | some s in stats]) if {
+	stats := _zone_stats
+	o := params.fragmentation_min_order
+}
 
-_frag_line := concat("; ", [_zone_desc(z) | some z in _zones])
-
-_frag_ev := object.union({"memory.buddyinfo": object.get(input, ["memory", "buddyinfo"], null), "memory.extfrag_threshold": object.get(input, ["memory", "extfrag_threshold"], null)}, {"params.fragmentation_min_order": params.fragmentation_min_order})
-
-r_fragmentation := res("kmem.fragmentation", "not_applicable", affect_desc, _frag_ev, "") if {
+r_fragmentation := {"status": "not_applicable", "message": affect_desc, "evidence": _frag_ev, "remediation": ""} if {
 	affect == "unaffected"
-} else := res("kmem.fragmentation", "unknown", sprintf("no Normal or DMA32 zone in /proc/buddyinfo (%s)", [src_note("buddyinfo")]), _frag_ev, "") if {
+} else := {"status": "unknown", "message": sprintf("no Normal or DMA32 zone in /proc/buddyinfo (%s)", [src_note("buddyinfo")]), "evidence": _frag_ev, "remediation": ""} if {
 	count(_zones) == 0
-} else := res("kmem.fragmentation", "fail", sprintf("no free block of order >= %d left in zones Normal/DMA32 (%s)", [params.fragmentation_min_order, _frag_line]), _frag_ev, checks["kmem.fragmentation"].remediation) if {
-	sum([_high_blocks(z) | some z in _zones]) == 0
-} else := res("kmem.fragmentation", "pass", sprintf("%d free blocks of order >= %d in zones Normal/DMA32 (%s)", [sum([_high_blocks(z) | some z in _zones]), params.fragmentation_min_order, _frag_line]), _frag_ev, "")
+} else := {"status": "fail", "message": sprintf("no free block of order >= %d left in zones Normal/DMA32 (%s)", [params.fragmentation_min_order, _frag_line]), "evidence": _frag_ev, "remediation": checks["kmem.fragmentation"].remediation} if {
+	_high_blocks == 0
+} else := {"status": "pass", "message": sprintf("%d free blocks of order >= %d in zones Normal/DMA32 (%s)", [_high_blocks, params.fragmentation_min_order, _frag_line]), "evidence": _frag_ev, "remediation": ""}

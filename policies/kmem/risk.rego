@@ -1,19 +1,6 @@
 # kmem.risk: the bottom line, and the single shortest fix for this node.
 package kaudit.kmem
 
-_risk_ev := object.union_n([
-	affect_evidence,
-	kmem_evidence,
-	{"boot.nokmem": object.get(input, ["boot", "nokmem"], null), "boot.cmdline": object.get(input, ["boot", "cmdline"], null), "runtimes.kubelet.version": object.get(input, ["runtimes", "kubelet", "version"], null), "runtimes.kubelet_cgroup_driver": object.get(input, ["runtimes", "kubelet_cgroup_driver"], null)},
-	{
-		"runtimes.runc": [runc_bin_desc(b) | some b in _runc_bins],
-		"derived.kmem_switch": kmem_switch,
-		"derived.nokmem_state": nokmem_state,
-		"derived.runc_side": runc_side,
-		"derived.kubelet_side": kubelet_side,
-	},
-])
-
 # runc / the kubelet will (re-)enable kmem on new cgroups, judged by version
 # unless the evidence shows a nokmem build.
 _runc_will_enable if {
@@ -87,18 +74,18 @@ _nokmem_verified := sprintf("%d sampled cgroups read EIO", [inactive_count]) if 
 	kmem_observed == "inactive"
 } else := "not verified: no memory.kmem.slabinfo sampled"
 
-r_risk := res("kmem.risk", "not_applicable", affect_desc, _risk_ev, "") if {
+r_risk := {"status": "not_applicable", "message": affect_desc, "evidence": _risk_ev, "remediation": ""} if {
 	affect == "unaffected"
-} else := res("kmem.risk", "unknown", affect_desc, _risk_ev, "") if {
+} else := {"status": "unknown", "message": affect_desc, "evidence": _risk_ev, "remediation": ""} if {
 	affect == "unknown"
-} else := res("kmem.risk", "pass", sprintf("%s, but mitigated: cgroup.memory=nokmem is in effect (%s)", [affect_desc, _nokmem_verified]), _risk_ev, "") if {
+} else := {"status": "pass", "message": sprintf("%s, but mitigated: cgroup.memory=nokmem is in effect (%s)", [affect_desc, _nokmem_verified]), "evidence": _risk_ev, "remediation": ""} if {
 	nokmem_state == "in_effect"
-} else := res("kmem.risk", "fail", sprintf("%s; kmem accounting is or will be on (%s) and cgroup.memory=nokmem is not in effect (%s); shortest fix: %s", [affect_desc, concat(", ", kmem_switch_why), nokmem_desc, risk_fix.fix]), _risk_ev, risk_fix.remediation) if {
+} else := {"status": "fail", "message": sprintf("%s; kmem accounting is or will be on (%s) and cgroup.memory=nokmem is not in effect (%s); shortest fix: %s", [affect_desc, concat(", ", kmem_switch_why), nokmem_desc, risk_fix.fix]), "evidence": _risk_ev, "remediation": risk_fix.remediation} if {
 	kmem_switch == "on"
 	nokmem_state in nokmem_off
-} else := res("kmem.risk", "pass", sprintf("%s, but not exposed: %s, so nothing switches kmem accounting on; cgroup.memory=nokmem: %s", [affect_desc, no_container_stack_desc, nokmem_desc]), _risk_ev, "") if {
+} else := {"status": "pass", "message": sprintf("%s, but not exposed: %s, so nothing switches kmem accounting on; cgroup.memory=nokmem: %s", [affect_desc, no_container_stack_desc, nokmem_desc]), "evidence": _risk_ev, "remediation": ""} if {
 	kmem_switch == "off"
 	no_container_stack
-} else := res("kmem.risk", "pass", sprintf("%s, but mitigated: nothing switches kmem accounting on (runc: %s, kubelet: %s, cgroups: %s); cgroup.memory=nokmem: %s", [affect_desc, runc_side, kubelet_side, kmem_observed, nokmem_desc]), _risk_ev, "") if {
+} else := {"status": "pass", "message": sprintf("%s, but mitigated: nothing switches kmem accounting on (runc: %s, kubelet: %s, cgroups: %s); cgroup.memory=nokmem: %s", [affect_desc, runc_side, kubelet_side, kmem_observed, nokmem_desc]), "evidence": _risk_ev, "remediation": ""} if {
 	kmem_switch == "off"
-} else := res("kmem.risk", "unknown", sprintf("%s; cannot decide: kmem accounting %s (runc: %s, kubelet: %s, cgroups: %s), cgroup.memory=nokmem: %s", [affect_desc, kmem_switch, runc_side, kubelet_side, kmem_observed, nokmem_desc]), _risk_ev, "")
+} else := {"status": "unknown", "message": sprintf("%s; cannot decide: kmem accounting %s (runc: %s, kubelet: %s, cgroups: %s), cgroup.memory=nokmem: %s", [affect_desc, kmem_switch, runc_side, kubelet_side, kmem_observed, nokmem_desc]), "evidence": _risk_ev, "remediation": ""}

@@ -8,17 +8,6 @@ import data.kaudit.lib.version
 
 # ---------------------------------------------------------------- helpers
 
-# res builds one result object of the contract.
-res(id, status, msg, ev, rem) := {
-	"id": id,
-	"title": checks[id].title,
-	"severity": checks[id].severity,
-	"status": status,
-	"message": msg,
-	"evidence": ev,
-	"remediation": rem,
-}
-
 # Evidence objects map fact paths ("kernel.release") to their values,
 # null when not collected (the engine drops nulls from reports).
 
@@ -42,8 +31,6 @@ ran_clean(section) if object.get(input.sources[section], "error", "") in {"", "a
 # one_line caps untrusted text for a message.
 one_line(s) := substring(replace(replace(s, "\r", " "), "\n", " "), 0, 240)
 
-_vcmp(kind, a, b) := version.compare(kind, a, b)
-
 # ---------------------------------------------------------------- cgroup layout
 
 # layout: "v1" (a v1 memory hierarchy), "v1_assumed" (not collected, but the
@@ -65,7 +52,7 @@ _kernel_predates_v2 if input.kernel.family == "rhel7"
 
 _kernel_predates_v2 if {
 	input.kernel.family in {"upstream", "ubuntu"}
-	_vcmp("kernel", input.kernel.upstream, "4.5") < 0
+	version.compare("kernel", input.kernel.upstream, "4.5") < 0
 }
 
 layout_desc := "no cgroup v1 memory hierarchy (cgroup v2 only)" if {
@@ -106,7 +93,7 @@ kernel_state := "no_kmem" if {
 } else := "unknown" if {
 	not input.kernel.family in {"upstream", "ubuntu"}
 } else := "affected" if {
-	_vcmp("kernel", input.kernel.upstream, thresholds.kernel_fixed) < 0
+	version.compare("kernel", input.kernel.upstream, thresholds.kernel_fixed) < 0
 	not _upstream_backported
 } else := "fixed" if {
 	version.valid("kernel", input.kernel.upstream)
@@ -114,8 +101,8 @@ kernel_state := "no_kmem" if {
 
 _upstream_backported if {
 	some r in thresholds.kernel_backports
-	_vcmp("kernel", input.kernel.upstream, r[0]) >= 0
-	_vcmp("kernel", input.kernel.upstream, r[1]) < 0
+	version.compare("kernel", input.kernel.upstream, r[0]) >= 0
+	version.compare("kernel", input.kernel.upstream, r[1]) < 0
 }
 
 kernel_desc := sprintf("kernel %s (upstream %s)", [input.kernel.release, input.kernel.upstream]) if {
@@ -152,8 +139,6 @@ affect_desc := sprintf("%s: %s; not affected by the kmem leak", [kernel_desc, la
 	kernel_state == "affected"
 } else := sprintf("kernel release or upstream version unknown (%s)", [src_note("kernel_osrelease")])
 
-affect_evidence := {"kernel.release": object.get(input, ["kernel", "release"], null), "kernel.family": object.get(input, ["kernel", "family"], null), "kernel.upstream": object.get(input, ["kernel", "upstream"], null), "kernel.version_signature": object.get(input, ["kernel", "version_signature"], null), "kernel.config.CONFIG_MEMCG_KMEM": object.get(input, ["kernel", "config", "CONFIG_MEMCG_KMEM"], null), "cgroup.mode": object.get(input, ["cgroup", "mode"], null), "cgroup.memory_v1": object.get(input, ["cgroup", "memory_v1"], null)}
-
 # ---------------------------------------------------------------- cgroup evidence
 
 kubepods_state := s if {
@@ -166,18 +151,23 @@ _containers := c if {
 	is_array(c)
 } else := []
 
-_n(path) := n if {
-	n := object.get(input, path, 0)
-	is_number(n)
-} else := 0
+# the counters of the container sample, 0 when not collected.
+kmem_counts := object.union(
+	{"containers_found": 0, "containers_sampled": 0, "containers_active": 0, "containers_inactive": 0, "containers_error": 0},
+	{k: n |
+		some k in ["containers_found", "containers_sampled", "containers_active", "containers_inactive", "containers_error"]
+		n := input.kmem[k]
+		is_number(n)
+	},
+)
 
-containers_active := _n(["kmem", "containers_active"])
+active_count := kmem_counts.containers_active + 1 if {
+	kubepods_state == "active"
+} else := kmem_counts.containers_active
 
-containers_inactive := _n(["kmem", "containers_inactive"])
-
-active_count := containers_active + count({1 | kubepods_state == "active"})
-
-inactive_count := containers_inactive + count({1 | kubepods_state == "inactive"})
+inactive_count := kmem_counts.containers_inactive + 1 if {
+	kubepods_state == "inactive"
+} else := kmem_counts.containers_inactive
 
 # kmem_observed: what memory.kmem.slabinfo showed: "active", "inactive"
 # (all EIO) or "none" (nothing readable).
@@ -198,32 +188,28 @@ kmem_in_log if {
 # Container cgroups that show what runc did: outside kubepods always; below
 # kubepods only when kubepods itself is not accounted (children of an accounted
 # cgroup inherit kmem, whatever runc does).
-_runc_sample := [c |
-	some c in _containers
-	_runc_evidence(c)
-]
+_runc_kinds := {"docker", "system_slice"} if {
+	kubepods_state == "active"
+} else := {"docker", "system_slice", "container"}
 
-_runc_evidence(c) if c.kind in {"docker", "system_slice"}
-
-_runc_evidence(c) if {
-	c.kind == "container"
-	kubepods_state != "active"
+# the states of the runc-made cgroups sampled.
+_runc_sample := [c.state |
+	some c in cs
+	c.kind in kinds
+] if {
+	cs := _containers
+	kinds := _runc_kinds
 }
 
-runc_sample_active := count([c | some c in _runc_sample; c.state == "active"])
+runc_sample_active := count([s | some s in _runc_sample; s == "active"])
 
-runc_sample_inactive := count([c | some c in _runc_sample; c.state == "inactive"])
+runc_sample_inactive := count([s | some s in _runc_sample; s == "inactive"])
 
 accounting_desc := sprintf("kmem accounting active in %d and inactive (EIO) in %d of the sampled cgroups (kubepods: %s; containers: %d active, %d inactive, %d unreadable of %d sampled, %d found)", [
 	active_count, inactive_count, kubepods_state,
-	containers_active, containers_inactive, _n(["kmem", "containers_error"]),
-	_n(["kmem", "containers_sampled"]), _n(["kmem", "containers_found"]),
-])
-
-kmem_evidence := object.union(
-	{"kmem.kubepods.path": object.get(input, ["kmem", "kubepods", "path"], null), "kmem.kubepods.state": object.get(input, ["kmem", "kubepods", "state"], null), "kmem.kubepods.error": object.get(input, ["kmem", "kubepods", "error"], null), "kmem.containers_found": object.get(input, ["kmem", "containers_found"], null), "kmem.containers_sampled": object.get(input, ["kmem", "containers_sampled"], null), "kmem.containers_active": object.get(input, ["kmem", "containers_active"], null), "kmem.containers_inactive": object.get(input, ["kmem", "containers_inactive"], null), "kmem.containers_error": object.get(input, ["kmem", "containers_error"], null)},
-	{"kmem.containers": array.slice(_containers, 0, 8)},
-)
+	c.containers_active, c.containers_inactive, c.containers_error,
+	c.containers_sampled, c.containers_found,
+]) if c := kmem_counts
 
 # ---------------------------------------------------------------- nokmem
 
@@ -235,7 +221,7 @@ cmdline_nokmem := b if {
 # kernels known to ignore the option: upstream before ~4.6.
 kernel_ignores_nokmem if {
 	input.kernel.family in {"upstream", "ubuntu"}
-	_vcmp("kernel", input.kernel.upstream, thresholds.kernel_nokmem_v1) < 0
+	version.compare("kernel", input.kernel.upstream, thresholds.kernel_nokmem_v1) < 0
 }
 
 # kmem accounting seen on in this boot: in the cgroup tree or the kernel log.
@@ -247,19 +233,20 @@ kmem_seen if kmem_in_log
 # "ignored" (on the cmdline but kmem active, or a kernel without the option),
 # "absent" (cmdline read, option missing), "not_in_effect" (cmdline unread but
 # kmem observed active) or "unknown".
-nokmem_state := "ignored" if {
-	cmdline_nokmem == true
-	kmem_seen
-} else := "absent" if {
+nokmem_state := "absent" if {
 	cmdline_nokmem == false
-} else := "not_in_effect" if {
-	kmem_seen
 } else := "ignored" if {
 	cmdline_nokmem == true
-	kernel_ignores_nokmem
+	_nokmem_ignored
 } else := "in_effect" if {
 	cmdline_nokmem == true
+} else := "not_in_effect" if {
+	kmem_seen
 } else := "unknown"
+
+_nokmem_ignored if kmem_seen
+
+_nokmem_ignored if kernel_ignores_nokmem
 
 nokmem_off := {"absent", "ignored", "not_in_effect"}
 
@@ -328,13 +315,16 @@ runc_driver := d if {
 
 # runc_verdict(b): "enables" (kmem on every memory-limited cgroup),
 # "explicit_only" (only with an explicit kernel-memory limit), "safe" or
-# "unknown" (version unparseable).
-runc_verdict(b) := "unknown" if {
-	not version.valid("runc", object.get(b, "version", ""))
+# "unknown" (version unparseable: compare is undefined).
+runc_verdict(b) := v if {
+	t := thresholds
+	v := _runc_verdict(b, version.compare("runc", b.version, t.runc_safe), version.compare("runc", b.version, t.runc_enables))
+} else := "unknown"
+
+_runc_verdict(b, vs_safe, vs_enables) := "safe" if {
+	vs_safe >= 0
 } else := "safe" if {
-	_vcmp("runc", b.version, thresholds.runc_safe) >= 0
-} else := "safe" if {
-	_vcmp("runc", b.version, thresholds.runc_enables) < 0
+	vs_enables < 0
 } else := "explicit_only" if {
 	projectatomic(b)
 } else := "explicit_only" if {
@@ -352,7 +342,9 @@ projectatomic(b) if {
 	_projectatomic_build(b)
 }
 
-_docker_ce if _vcmp("docker", input.runtimes.docker.version, "17.03") >= 0
+_docker_vs_ce := version.compare("docker", input.runtimes.docker.version, "17.03")
+
+_docker_ce if _docker_vs_ce >= 0
 
 _projectatomic_build(b) if endswith(b.name, "-current")
 
@@ -360,37 +352,48 @@ _projectatomic_build(b) if endswith(b.name, "-latest")
 
 _projectatomic_build(b) if startswith(b.path, "/usr/libexec/docker/")
 
-_projectatomic_build(_) if _vcmp("docker", input.runtimes.docker.version, "17.03") < 0
+_projectatomic_build(_) if _docker_vs_ce < 0
 
 _verdict_rank := {"enables": 3, "unknown": 2, "explicit_only": 1, "safe": 0}
 
-_runc_judged := [{"bin": b, "verdict": runc_verdict(b)} | some b in _runc_bins; is_object(b)]
+# every runc binary: its verdict and its description.
+_runc_judged := [{"bin": b, "verdict": runc_verdict(b), "desc": runc_bin_desc(b)} |
+	some b in bins
+	is_object(b)
+] if bins := _runc_bins
 
-_runc_worst_rank := max([_verdict_rank[j.verdict] | some j in _runc_judged])
-
-# the worst runc binary and its verdict.
-runc_worst := [j | some j in _runc_judged; _verdict_rank[j.verdict] == _runc_worst_rank][0]
+# the worst runc binary and its verdict (usually the only one).
+runc_worst := js[0] if {
+	js := _runc_judged
+	count(js) == 1
+} else := [j | some j in js; rank[j.verdict] == worst][0] if {
+	js := _runc_judged
+	rank := _verdict_rank
+	worst := max([rank[j.verdict] | some j in js])
+}
 
 runc_bin_desc(b) := sprintf("%s %s (%s)", [object.get(b, "name", "runc"), object.get(b, "version", "?"), object.get(b, "path", "?")])
 
-runc_all_desc := concat(", ", [sprintf("%s: %s", [runc_bin_desc(j.bin), j.verdict]) | some j in _runc_judged])
+runc_all_desc := concat(", ", [sprintf("%s: %s", [j.desc, j.verdict]) | some j in _runc_judged])
 
-runc_verdict_desc := sprintf("enables kmem accounting on every memory-limited cgroup (1.0.0-rc3 <= v < 1.0.0-rc94; docker %s ships upstream runc as docker-runc, not the projectatomic fork)", [input.runtimes.docker.version]) if {
-	runc_worst.verdict == "enables"
-	runc_worst.bin.flavor == "projectatomic"
+runc_verdict_desc := _runc_verdict_desc(runc_worst)
+
+_runc_verdict_desc(w) := sprintf("enables kmem accounting on every memory-limited cgroup (1.0.0-rc3 <= v < 1.0.0-rc94; docker %s ships upstream runc as docker-runc, not the projectatomic fork)", [input.runtimes.docker.version]) if {
+	w.verdict == "enables"
+	w.bin.flavor == "projectatomic"
 	_docker_ce
 } else := "enables kmem accounting on every memory-limited cgroup (1.0.0-rc3 <= v < 1.0.0-rc94; no docker version tells it apart from RHEL's projectatomic fork, so it is judged as upstream)" if {
-	runc_worst.verdict == "enables"
-	runc_worst.bin.flavor == "projectatomic"
+	w.verdict == "enables"
+	w.bin.flavor == "projectatomic"
 } else := "enables kmem accounting on every memory-limited cgroup (1.0.0-rc3 <= v < 1.0.0-rc94)" if {
-	runc_worst.verdict == "enables"
+	w.verdict == "enables"
 } else := "is RHEL's projectatomic fork: kmem only with an explicit kernel-memory limit (docker run --kernel-memory)" if {
-	runc_worst.verdict == "explicit_only"
-	projectatomic(runc_worst.bin)
+	w.verdict == "explicit_only"
+	projectatomic(w.bin)
 } else := "runs with the systemd cgroup driver: kmem only with an explicit kernel-memory limit (rc3-rc93)" if {
-	runc_worst.verdict == "explicit_only"
+	w.verdict == "explicit_only"
 } else := "does not enable kmem accounting (>= 1.0.0-rc94 or < 1.0.0-rc3)" if {
-	runc_worst.verdict == "safe"
+	w.verdict == "safe"
 } else := "has an unparseable version"
 
 # runc_side: what runc does to kmem on this node: "absent", "unknown",
@@ -406,16 +409,6 @@ runc_side := "absent" if {
 	runc_sample_inactive > 0
 } else := runc_worst.verdict
 
-runc_evidence := object.union(
-	{"runtimes.kubelet_cgroup_driver": object.get(input, ["runtimes", "kubelet_cgroup_driver"], null), "runtimes.docker_cgroup_driver": object.get(input, ["runtimes", "docker_cgroup_driver"], null), "runtimes.docker.version": object.get(input, ["runtimes", "docker", "version"], null)},
-	{
-		"runtimes.runc": [object.filter(b, {"name", "path", "version", "commit", "flavor", "error"}) | some b in _runc_bins],
-		"runc.verdicts": {runc_bin_desc(j.bin): j.verdict | some j in _runc_judged},
-		"runc.sample_active": runc_sample_active,
-		"runc.sample_inactive": runc_sample_inactive,
-	},
-)
-
 kubelet_version := v if {
 	v := input.runtimes.kubelet.version
 	is_string(v)
@@ -423,14 +416,21 @@ kubelet_version := v if {
 
 # kubelet_verdict: "enables" (1.8 <= v < 1.22), "safe" or "unknown".
 kubelet_verdict := "unknown" if {
-	not version.valid("kubelet", kubelet_version)
+	not _kubelet_cmp
 } else := "safe" if {
-	_vcmp("kubelet", kubelet_version, thresholds.kubelet_safe) >= 0
+	_kubelet_cmp[0] >= 0
 } else := "safe" if {
-	_vcmp("kubelet", kubelet_version, thresholds.kubelet_enables) < 0
+	_kubelet_cmp[1] < 0
 } else := "enables"
 
-kubelet_nokmem_buildable if _vcmp("kubelet", kubelet_version, thresholds.kubelet_nokmem_tag) >= 0
+# the kubelet version against 1.22 and 1.8 (-1, 0, 1); undefined when it does
+# not parse.
+_kubelet_cmp := [version.compare("kubelet", v, t.kubelet_safe), version.compare("kubelet", v, t.kubelet_enables)] if {
+	v := kubelet_version
+	t := thresholds
+}
+
+kubelet_nokmem_buildable if version.compare("kubelet", kubelet_version, thresholds.kubelet_nokmem_tag) >= 0
 
 kubelet_side := "absent" if {
 	kubelet_presence == "absent"
@@ -441,8 +441,6 @@ kubelet_side := "absent" if {
 } else := "neutralised" if {
 	kubepods_state == "inactive"
 } else := kubelet_verdict
-
-kubelet_evidence := {"runtimes.kubelet.version": object.get(input, ["runtimes", "kubelet", "version"], null), "runtimes.kubelet.path": object.get(input, ["runtimes", "kubelet", "path"], null), "runtimes.kubelet.error": object.get(input, ["runtimes", "kubelet", "error"], null), "runtimes.kubelet_cgroup_driver": object.get(input, ["runtimes", "kubelet_cgroup_driver"], null), "kmem.kubepods.path": object.get(input, ["kmem", "kubepods", "path"], null), "kmem.kubepods.state": object.get(input, ["kmem", "kubepods", "state"], null)}
 
 # kmem_switch: will kmem accounting be on? "on", "off" or "unknown".
 kmem_switch := "on" if {
@@ -474,17 +472,11 @@ persisted := p if {
 
 # entries that decide the next boot, plus GRUB_CMDLINE_LINUX (which decides
 # every regenerated grub.cfg).
+# (the object.get: /etc/default/grub always, another kind when "default")
 boot_relevant := [p |
-	some p in persisted
-	_relevant(p)
-]
-
-_relevant(p) if p.kind == "default_grub"
-
-_relevant(p) if {
-	p.kind != "default_grub"
-	p["default"] == true
-}
+	some p in ps
+	object.get({"default_grub": true}, p.kind, p["default"]) == true
+] if ps := persisted
 
 boot_sections := ["default_grub", "grub_cfg", "bls_entries", "grubenv", "grubby"]
 
