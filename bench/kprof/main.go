@@ -44,6 +44,7 @@ func run() error {
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile here")
 	memProfile := flag.String("memprofile", "", "write heap profiles PREFIX-<phase>.pprof")
 	chunk := flag.Int("chunk", 0, "experiment: evaluate in batches of this many hosts (what the policy engine's memory would be without input.fleet)")
+	pipeline := flag.Bool("pipeline", false, "experiment: evaluate each host as soon as it is collected (no input.fleet), during the collection")
 	flag.Parse()
 	if *inv == "" || *reportPath == "" {
 		return fmt.Errorf("usage: kprof -i INVENTORY -report PATH [-j N] [-cpuprofile F] [-memprofile PREFIX]")
@@ -78,31 +79,30 @@ func run() error {
 	if err := phase.done("setup"); err != nil {
 		return err
 	}
-	started := time.Now()
-	fleet, _ := audit.Collect(ctx, invDoc, hosts, probes.Options{Concurrency: *jobs})
-	if err := phase.done("collect"); err != nil {
-		return err
-	}
-	meta := audit.Meta{ToolVersion: "kprof", Inventory: audit.InventoryLabel(invDoc), StartedAt: started}
+	meta := audit.Meta{ToolVersion: "kprof", Inventory: audit.InventoryLabel(invDoc), StartedAt: time.Now()}
 	var r *report.Report
-	if *chunk <= 0 {
-		r = audit.Evaluate(ctx, eng, fleet, meta, *jobs)
+	if *pipeline {
+		r = collectEvaluating(ctx, invDoc, hosts, eng, meta, *jobs)
+		if err := phase.done("collect+evaluate"); err != nil {
+			return err
+		}
 	} else {
-		for i := 0; i < len(fleet); i += *chunk {
-			part := audit.Evaluate(ctx, eng, fleet[i:min(i+*chunk, len(fleet))], meta, *jobs)
-			if r == nil {
-				r = part
-			} else {
-				r.Hosts = append(r.Hosts, part.Hosts...)
+		fleet, _ := audit.Collect(ctx, invDoc, hosts, probes.Options{Concurrency: *jobs})
+		if err := phase.done("collect"); err != nil {
+			return err
+		}
+		if *chunk <= 0 {
+			r = audit.Evaluate(ctx, eng, fleet, meta, *jobs)
+		} else {
+			var parts []*report.Report
+			for i := 0; i < len(fleet); i += *chunk {
+				parts = append(parts, audit.Evaluate(ctx, eng, fleet[i:min(i+*chunk, len(fleet))], meta, *jobs))
 			}
+			r = merge(parts)
 		}
-		if r != nil {
-			r.Summary = report.Summary{}
-			report.Finalize(r, "")
+		if err := phase.done("evaluate"); err != nil {
+			return err
 		}
-	}
-	if err := phase.done("evaluate"); err != nil {
-		return err
 	}
 	if err := report.WriteFileAtomic(*reportPath, func(w io.Writer) error { return report.JSON{}.Render(w, r) }); err != nil {
 		return err
@@ -118,6 +118,51 @@ func run() error {
 }
 
 func mib(b uint64) float64 { return float64(b) / (1 << 20) }
+
+// collectEvaluating evaluates every host as soon as its facts arrive, on
+// GOMAXPROCS workers while the collection goes on (what kaudit run could do
+// when no loaded pack reads input.fleet), and merges the one-host reports.
+func collectEvaluating(ctx context.Context, inv *inventory.Inventory, hosts []*inventory.Host, eng *policies.Engine, meta audit.Meta, jobs int) *report.Report {
+	index := make(map[*inventory.Host]int, len(hosts))
+	for i, h := range hosts {
+		index[h] = i
+	}
+	got := make([]audit.FleetHost, len(hosts))
+	parts := make([]*report.Report, len(hosts))
+	work := make(chan int, len(hosts))
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for i := range work {
+				parts[i] = audit.Evaluate(ctx, eng, got[i:i+1], meta, 1)
+			}
+		})
+	}
+	audit.Collect(ctx, inv, hosts, probes.Options{Concurrency: jobs, Progress: func(_, _ int, o *probes.Outcome) {
+		i := index[o.Host]
+		got[i] = audit.FromOutcome(o)
+		work <- i
+	}})
+	close(work)
+	wg.Wait()
+	return merge(parts)
+}
+
+// merge joins reports of disjoint host sets, in order, and recomputes the
+// summary.
+func merge(parts []*report.Report) *report.Report {
+	if len(parts) == 0 {
+		return &report.Report{}
+	}
+	r := *parts[0]
+	r.Hosts = nil
+	for _, p := range parts {
+		r.Hosts = append(r.Hosts, p.Hosts...)
+	}
+	r.Summary = report.Summary{}
+	report.Finalize(&r, "")
+	return &r
+}
 
 // peakMem samples runtime.MemStats every 20 ms.
 type peakMem struct {
