@@ -3,8 +3,11 @@ package policies
 import (
 	"context"
 	"fmt"
+	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/open-policy-agent/opa/v1/rego"
 )
 
 // cpuNanos is this process's user+system CPU time: on a shared machine it
@@ -86,5 +89,51 @@ func BenchmarkFactsValue(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+	})
+}
+
+// BenchmarkOPAFloor is the yardstick for BenchmarkEval: what OPA's
+// evaluator costs on this machine, with the same input, for packs far
+// simpler than kmem. Each has 13 results (one per check) and nothing else:
+// "constant" returns fixed objects; "message" formats one sprintf of two
+// facts per result, the least a result naming the values judged can do.
+// Run on one core: go test ./policies -run XXX -bench OPAFloor -cpu 1
+func BenchmarkOPAFloor(b *testing.B) {
+	e := newEngine(b, Options{})
+	in := hostValue(e.factsValue(loadFixture(b, "rhel7-mitigated")), HostInput{Name: "h"}, nil)
+	for _, c := range []struct{ name, status, message string }{
+		{"constant", `"pass"`, `"m"`},
+		{"message", `"pass"`, `sprintf("kernel %s, cgroup %s", [input.kernel.release, input.cgroup.mode])`},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			var mod strings.Builder
+			mod.WriteString("package floor\n\nresults := [")
+			for i := range 13 {
+				fmt.Fprintf(&mod, "{\"id\": \"c%d\", \"severity\": \"high\", \"status\": %s, \"message\": %s, \"evidence\": {}, \"remediation\": \"\"},\n", i, c.status, c.message)
+			}
+			mod.WriteString("]\n")
+			pq, err := rego.New(rego.Module("floor.rego", mod.String()), rego.Query("data.floor.results")).PrepareForEval(context.Background())
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx := context.Background()
+			b.ReportAllocs()
+			cpu0 := cpuNanos()
+			for b.Loop() {
+				if rs, err := pq.Eval(ctx, rego.EvalParsedInput(in), rego.EvalGenerateJSON(rawTerm)); err != nil || len(rs) != 1 {
+					b.Fatal(rs, err)
+				}
+			}
+			reportRates(b, b.N, cpu0)
+		})
+	}
+	b.Run("input", func(b *testing.B) { // facts → Rego input, which every evaluation pays too
+		f := loadFixture(b, "rhel7-mitigated")
+		b.ReportAllocs()
+		cpu0 := cpuNanos()
+		for b.Loop() {
+			hostValue(e.factsValue(f), HostInput{Name: "h"}, nil)
+		}
+		reportRates(b, b.N, cpu0)
 	})
 }
