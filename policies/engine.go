@@ -12,9 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"runtime"
 	"sort"
-	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -51,6 +49,7 @@ type pack struct {
 	index  map[string]int // check id → position in checks
 	query  rego.PreparedEvalQuery
 	consts folded // constant rules' values (fold.go), shared by all packs
+	fleet  bool   // reads input.fleet (fleet.go)
 }
 
 // New loads, compiles and prepares every pack once.
@@ -98,6 +97,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 			return nil, err
 		}
 		p.consts = consts
+		p.fleet = readsFleet(compiler, pi.name)
 		e.packs = append(e.packs, p)
 	}
 	return e, nil
@@ -217,37 +217,6 @@ func (e *Engine) Describe(id string) (CheckDoc, bool) {
 // problem. f may be nil (every check then reports unknown).
 func (e *Engine) Eval(ctx context.Context, f *facts.Facts, h HostInput) []Result {
 	return e.evalInput(ctx, hostValue(e.factsValue(f), h, nil))
-}
-
-// EvalAll evaluates hosts in parallel with up to workers goroutines (<= 0:
-// GOMAXPROCS). Results are in the order of in. Every host's input also
-// carries input.fleet, the whole batch (see docs/policies.md).
-func (e *Engine) EvalAll(ctx context.Context, in []EvalInput, workers int) [][]Result {
-	out := make([][]Result, len(in))
-	fvs := make([]ast.Object, len(in))
-	for i, x := range in {
-		fvs[i] = e.factsValue(x.Facts)
-	}
-	fleet := fleetValue(in, fvs)
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	workers = min(workers, len(in))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for i := range next {
-				out[i] = e.evalInput(ctx, hostValue(fvs[i], in[i].Host, fleet))
-			}
-		})
-	}
-	for i := range in {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	return out
 }
 
 // factsValue converts a facts document to the Rego value of its JSON form,

@@ -58,18 +58,24 @@ func (a *app) run(ctx context.Context, out *outputFlags) error {
 		return err
 	}
 	started := time.Now()
-	fleet, interrupted := a.collect(ctx, inv, hosts)
-	fleet.CollectedAt = started.UTC().Format(time.RFC3339)
-	if err := out.saveFacts(fleet); err != nil {
-		return &exitError{code: exitUsage, err: err}
-	}
-	// Evaluate even when interrupted: what was collected is reported.
-	r := audit.Evaluate(context.WithoutCancel(ctx), eng, fleet.Hosts, audit.Meta{
+	// Each host is evaluated as its facts arrive; the evaluation goes on
+	// when interrupted: what was collected is reported.
+	prog := newProgress(a.stderr, len(hosts), isTerminal(a.stderr) && a.getenv("CI") == "")
+	r, collected, interrupted := audit.Run(ctx, eng, inv, hosts, probes.Options{Concurrency: a.concurrency, Progress: prog.update}, audit.Meta{
 		ToolVersion: toolVersion,
 		Inventory:   audit.InventoryLabel(inv),
 		FailOn:      out.failOn,
 		StartedAt:   started,
-	}, a.concurrency)
+	})
+	prog.finish()
+	if interrupted {
+		fmt.Fprintln(a.stderr, "kaudit: interrupted; reporting what was collected")
+	}
+	fleet := a.fleetFacts(inv, collected, interrupted)
+	fleet.CollectedAt = started.UTC().Format(time.RFC3339)
+	if err := out.saveFacts(fleet); err != nil {
+		return &exitError{code: exitUsage, err: err}
+	}
 	r.Interrupted = interrupted
 	a.applyWaivers(r, inv, eng)
 	return a.finish(r, out, targets)
@@ -84,13 +90,17 @@ func (a *app) collect(ctx context.Context, inv *inventory.Inventory, hosts []*in
 	if interrupted {
 		fmt.Fprintln(a.stderr, "kaudit: interrupted; reporting what was collected")
 	}
+	return a.fleetFacts(inv, hostsOut, interrupted), interrupted
+}
+
+func (a *app) fleetFacts(inv *inventory.Inventory, hosts []audit.FleetHost, interrupted bool) *audit.FleetFacts {
 	return &audit.FleetFacts{
 		Schema:      audit.FleetSchema,
 		ToolVersion: toolVersion,
 		Inventory:   audit.InventoryLabel(inv),
 		Interrupted: interrupted,
-		Hosts:       hostsOut,
-	}, interrupted
+		Hosts:       hosts,
+	}
 }
 
 func (a *app) factsCommand() *cobra.Command {

@@ -6,8 +6,10 @@ package audit
 
 import (
 	"context"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kaudit/kaudit/inventory"
@@ -67,6 +69,81 @@ func FromOutcome(o *probes.Outcome) FleetHost {
 // Evaluate runs the engine over every reachable host (in parallel) and builds
 // the report. Unreachable hosts keep their reason and get no results.
 func Evaluate(ctx context.Context, eng *policies.Engine, hosts []FleetHost, meta Meta, workers int) *report.Report {
+	r := newReport(eng, meta, len(hosts))
+	var inputs []policies.EvalInput
+	var index []int
+	for i, h := range hosts {
+		if r.Hosts[i] = reportHost(h); h.Facts != nil {
+			inputs = append(inputs, evalInput(h))
+			index = append(index, i)
+		}
+	}
+	for k, rs := range eng.EvalAll(ctx, inputs, workers) {
+		r.Hosts[index[k]].Results = sortResults(rs)
+	}
+	return finish(r, meta)
+}
+
+// Run collects from every host and evaluates each one as soon as its facts
+// arrive, on GOMAXPROCS goroutines, while the collection goes on: the
+// evaluation of the packs that do not read input.fleet takes no wall time of
+// its own, and no host's Rego input outlives its evaluation. Packs that read
+// input.fleet are evaluated once every host is in. The report is the one
+// Collect followed by Evaluate gives; hosts are the saved facts, in input
+// order. Evaluation goes on after ctx is cancelled: what was collected is
+// reported (interrupted is then true).
+func Run(ctx context.Context, eng *policies.Engine, inv *inventory.Inventory, hosts []*inventory.Host, opts probes.Options, meta Meta) (r *report.Report, out []FleetHost, interrupted bool) {
+	r = newReport(eng, meta, len(hosts))
+	out = make([]FleetHost, len(hosts))
+	index := make(map[*inventory.Host]int, len(hosts))
+	for i, h := range hosts {
+		index[h] = i
+	}
+	evalCtx := context.WithoutCancel(ctx)
+	work := make(chan int, len(hosts))
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Go(func() {
+			for i := range work {
+				r.Hosts[i].Results = eng.EvalHost(evalCtx, evalInput(out[i]))
+			}
+		})
+	}
+	progress := opts.Progress
+	opts.Progress = func(done, total int, o *probes.Outcome) {
+		i := index[o.Host]
+		out[i] = FromOutcome(o)
+		if r.Hosts[i] = reportHost(out[i]); out[i].Facts != nil {
+			work <- i
+		}
+		if progress != nil {
+			progress(done, total, o)
+		}
+	}
+	probes.Collect(ctx, hosts, inv, opts)
+	close(work)
+	wg.Wait()
+
+	if eng.NeedsFleet() {
+		var inputs []policies.EvalInput
+		var idx []int
+		for i, h := range out {
+			if h.Facts != nil {
+				inputs = append(inputs, evalInput(h))
+				idx = append(idx, i)
+			}
+		}
+		for k, rs := range eng.EvalFleet(evalCtx, inputs, 0) {
+			r.Hosts[idx[k]].Results = append(r.Hosts[idx[k]].Results, rs...)
+		}
+	}
+	for i := range r.Hosts {
+		r.Hosts[i].Results = sortResults(r.Hosts[i].Results)
+	}
+	return finish(r, meta), out, ctx.Err() != nil
+}
+
+func newReport(eng *policies.Engine, meta Meta, n int) *report.Report {
 	r := &report.Report{
 		Schema:       report.Schema,
 		ToolVersion:  meta.ToolVersion,
@@ -74,42 +151,48 @@ func Evaluate(ctx context.Context, eng *policies.Engine, hosts []FleetHost, meta
 		PolicyDigest: eng.Digest(),
 		FailOn:       meta.FailOn,
 		Checks:       eng.Checks(),
-		Hosts:        make([]report.Host, len(hosts)),
+		Hosts:        make([]report.Host, n),
 	}
 	if !meta.StartedAt.IsZero() {
 		r.StartedAt = meta.StartedAt.UTC().Format(time.RFC3339)
 	}
+	return r
+}
 
-	var inputs []policies.EvalInput
-	var index []int
-	for i, h := range hosts {
-		r.Hosts[i] = report.Host{
-			Name:       h.Name,
-			Address:    h.Address,
-			Groups:     nonNil(h.Groups),
-			Labels:     nonNilMap(h.Labels),
-			Reason:     h.Reason,
-			Error:      h.Error,
-			DurationMS: h.DurationMS,
-			Facts:      h.Facts,
-			Results:    []policies.Result{},
-		}
-		if h.Facts == nil {
-			r.Hosts[i].Status = report.HostUnreachable
-			continue
-		}
-		inputs = append(inputs, policies.EvalInput{
-			Facts: h.Facts,
-			Host:  policies.HostInput{Name: h.Name, Groups: h.Groups, Labels: h.Labels},
-		})
-		index = append(index, i)
+// reportHost is a host's report entry before evaluation: unreachable when
+// it has no facts.
+func reportHost(h FleetHost) report.Host {
+	rh := report.Host{
+		Name:       h.Name,
+		Address:    h.Address,
+		Groups:     nonNil(h.Groups),
+		Labels:     nonNilMap(h.Labels),
+		Reason:     h.Reason,
+		Error:      h.Error,
+		DurationMS: h.DurationMS,
+		Facts:      h.Facts,
+		Results:    []policies.Result{},
 	}
-	results := eng.EvalAll(ctx, inputs, workers)
-	for k, i := range index {
-		res := results[k]
-		sort.SliceStable(res, func(a, b int) bool { return res[a].ID < res[b].ID })
-		r.Hosts[i].Results = res
+	if h.Facts == nil {
+		rh.Status = report.HostUnreachable
 	}
+	return rh
+}
+
+func evalInput(h FleetHost) policies.EvalInput {
+	return policies.EvalInput{Facts: h.Facts, Host: policies.HostInput{Name: h.Name, Groups: h.Groups, Labels: h.Labels}}
+}
+
+// sortResults orders a host's results by check id (stable), never nil.
+func sortResults(rs []policies.Result) []policies.Result {
+	if rs == nil {
+		return []policies.Result{}
+	}
+	sort.SliceStable(rs, func(a, b int) bool { return rs[a].ID < rs[b].ID })
+	return rs
+}
+
+func finish(r *report.Report, meta Meta) *report.Report {
 	r.FinishedAt = meta.now().UTC().Format(time.RFC3339)
 	report.Finalize(r, meta.FailOn)
 	return r
