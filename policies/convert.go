@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unique"
+
+	"github.com/open-policy-agent/opa/v1/ast"
 )
 
 // CheckDoc is a check's full metadata, for `kaudit policy show`.
@@ -148,12 +151,12 @@ func toResult(v any) (Result, error) {
 		if !ok {
 			problems = append(problems, fmt.Sprintf("evidence is %T, want an object", ev))
 		} else {
-			r.Evidence = make(map[string]any, len(obj))
-			for k, v := range obj {
-				if v != nil { // null: the fact was not collected
-					r.Evidence[k] = normalise(v)
+			for k, v := range obj { // obj is this evaluation's own (goValue)
+				if v == nil { // null: the fact was not collected
+					delete(obj, k)
 				}
 			}
+			r.Evidence = obj
 		}
 	}
 	if len(problems) > 0 {
@@ -186,33 +189,53 @@ func oneLine(s string) string {
 	return s
 }
 
-// normalise turns OPA's json.Number into int64 or float64, recursively.
-func normalise(v any) any {
+// goValue converts a Rego value of a pack's results to the Go value the
+// report holds: what OPA's own conversion gives (objects → map[string]any,
+// arrays and sets → []any, a non-string key → its JSON text), except that
+// numbers are int64 when integral, else float64, and every string is
+// interned (unique.Make): the titles, messages, remediation texts and
+// evidence keys of 2,000 hosts are mostly the same few thousand strings, and
+// the report keeps them all until it is written.
+func goValue(v ast.Value) any {
 	switch x := v.(type) {
-	case json.Number:
-		if i, err := x.Int64(); err == nil {
+	case ast.Null:
+		return nil
+	case ast.Boolean:
+		return bool(x)
+	case ast.Number:
+		n := json.Number(x)
+		if i, err := n.Int64(); err == nil {
 			return i
 		}
-		if f, err := x.Float64(); err == nil {
+		if f, err := n.Float64(); err == nil {
 			return f
 		}
-		return x.String()
-	case map[string]any:
-		return normaliseMap(x)
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = normalise(e)
+		return intern(string(x))
+	case ast.String:
+		return intern(string(x))
+	case *ast.Array:
+		out := make([]any, x.Len())
+		for i := range x.Len() {
+			out[i] = goValue(x.Elem(i).Value)
 		}
 		return out
+	case ast.Set:
+		out := make([]any, 0, x.Len())
+		x.Foreach(func(t *ast.Term) { out = append(out, goValue(t.Value)) })
+		return out
+	case ast.Object:
+		out := make(map[string]any, x.Len())
+		x.Foreach(func(k, v *ast.Term) {
+			key, ok := k.Value.(ast.String)
+			if !ok {
+				b, _ := json.Marshal(goValue(k.Value))
+				key = ast.String(b)
+			}
+			out[intern(string(key))] = goValue(v.Value)
+		})
+		return out
 	}
-	return v
+	return intern(v.String()) // not produced by evaluation (refs, calls); kept printable
 }
 
-func normaliseMap(m map[string]any) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = normalise(v)
-	}
-	return out
-}
+func intern(s string) string { return unique.Make(s).Value() }

@@ -252,7 +252,7 @@ func (p *pack) eval(ctx context.Context, in ast.Value) (out []Result) {
 			out = p.errorResults(fmt.Sprintf("policy pack %s panicked: %v", p.name, r))
 		}
 	}()
-	rs, err := p.query.Eval(ctx, rego.EvalParsedInput(in), rego.EvalVirtualCache(newFoldedCache(p.consts)))
+	rs, err := p.query.Eval(ctx, rego.EvalParsedInput(in), rego.EvalVirtualCache(newFoldedCache(p.consts)), rego.EvalGenerateJSON(resultValue))
 	if err != nil {
 		return p.errorResults(fmt.Sprintf("policy pack %s failed to evaluate: %v", p.name, err))
 	}
@@ -265,6 +265,10 @@ func (p *pack) eval(ctx context.Context, in ast.Value) (out []Result) {
 	}
 	return p.collect(list)
 }
+
+// resultValue converts the results document with goValue instead of OPA's
+// JSON conversion.
+func resultValue(t *ast.Term, _ *rego.EvalContext) (any, error) { return goValue(t.Value), nil }
 
 // collect validates the pack's results and returns exactly one per declared
 // check, in declared order, followed by error results for results it could

@@ -1,6 +1,8 @@
 // Command kprof profiles the pipeline of `kaudit run -i INV --report
 // json=PATH -j N` in-process: the same calls cmd/kaudit makes (inventory
-// load, policy engine, audit.Collect, audit.Evaluate, the JSON renderer),
+// load, policy engine, audit.Run, the JSON renderer; -serial: audit.Collect
+// then audit.Evaluate, as kaudit run did before it evaluated during the
+// collection),
 // with a CPU profile, heap profiles after each phase, and the time and
 // memory of every phase. kaudit itself has no profiling flag; this is how
 // docs/performance.md's profiles were taken. Run it inside the test fleet's
@@ -43,8 +45,7 @@ func run() error {
 	reportPath := flag.String("report", "", "JSON report path (required)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile here")
 	memProfile := flag.String("memprofile", "", "write heap profiles PREFIX-<phase>.pprof")
-	chunk := flag.Int("chunk", 0, "experiment: evaluate in batches of this many hosts (what the policy engine's memory would be without input.fleet)")
-	pipeline := flag.Bool("pipeline", false, "experiment: evaluate each host as soon as it is collected (no input.fleet), during the collection")
+	serial := flag.Bool("serial", false, "collect every host, then evaluate (the pipeline before audit.Run)")
 	flag.Parse()
 	if *inv == "" || *reportPath == "" {
 		return fmt.Errorf("usage: kprof -i INVENTORY -report PATH [-j N] [-cpuprofile F] [-memprofile PREFIX]")
@@ -81,26 +82,18 @@ func run() error {
 	}
 	meta := audit.Meta{ToolVersion: "kprof", Inventory: audit.InventoryLabel(invDoc), StartedAt: time.Now()}
 	var r *report.Report
-	if *pipeline {
-		r = collectEvaluating(ctx, invDoc, hosts, eng, meta, *jobs)
-		if err := phase.done("collect+evaluate"); err != nil {
-			return err
-		}
-	} else {
+	if *serial {
 		fleet, _ := audit.Collect(ctx, invDoc, hosts, probes.Options{Concurrency: *jobs})
 		if err := phase.done("collect"); err != nil {
 			return err
 		}
-		if *chunk <= 0 {
-			r = audit.Evaluate(ctx, eng, fleet, meta, *jobs)
-		} else {
-			var parts []*report.Report
-			for i := 0; i < len(fleet); i += *chunk {
-				parts = append(parts, audit.Evaluate(ctx, eng, fleet[i:min(i+*chunk, len(fleet))], meta, *jobs))
-			}
-			r = merge(parts)
-		}
+		r = audit.Evaluate(ctx, eng, fleet, meta, *jobs)
 		if err := phase.done("evaluate"); err != nil {
+			return err
+		}
+	} else {
+		r, _, _ = audit.Run(ctx, eng, invDoc, hosts, probes.Options{Concurrency: *jobs}, meta)
+		if err := phase.done("collect+evaluate"); err != nil {
 			return err
 		}
 	}
@@ -118,51 +111,6 @@ func run() error {
 }
 
 func mib(b uint64) float64 { return float64(b) / (1 << 20) }
-
-// collectEvaluating evaluates every host as soon as its facts arrive, on
-// GOMAXPROCS workers while the collection goes on (what kaudit run could do
-// when no loaded pack reads input.fleet), and merges the one-host reports.
-func collectEvaluating(ctx context.Context, inv *inventory.Inventory, hosts []*inventory.Host, eng *policies.Engine, meta audit.Meta, jobs int) *report.Report {
-	index := make(map[*inventory.Host]int, len(hosts))
-	for i, h := range hosts {
-		index[h] = i
-	}
-	got := make([]audit.FleetHost, len(hosts))
-	parts := make([]*report.Report, len(hosts))
-	work := make(chan int, len(hosts))
-	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
-		wg.Go(func() {
-			for i := range work {
-				parts[i] = audit.Evaluate(ctx, eng, got[i:i+1], meta, 1)
-			}
-		})
-	}
-	audit.Collect(ctx, inv, hosts, probes.Options{Concurrency: jobs, Progress: func(_, _ int, o *probes.Outcome) {
-		i := index[o.Host]
-		got[i] = audit.FromOutcome(o)
-		work <- i
-	}})
-	close(work)
-	wg.Wait()
-	return merge(parts)
-}
-
-// merge joins reports of disjoint host sets, in order, and recomputes the
-// summary.
-func merge(parts []*report.Report) *report.Report {
-	if len(parts) == 0 {
-		return &report.Report{}
-	}
-	r := *parts[0]
-	r.Hosts = nil
-	for _, p := range parts {
-		r.Hosts = append(r.Hosts, p.Hosts...)
-	}
-	r.Summary = report.Summary{}
-	report.Finalize(&r, "")
-	return &r
-}
 
 // peakMem samples runtime.MemStats every 20 ms.
 type peakMem struct {

@@ -6,6 +6,7 @@
 package parse
 
 import (
+	"bytes"
 	"errors"
 	"strconv"
 	"strings"
@@ -45,10 +46,14 @@ func lines(body []byte) []string {
 	if len(body) == 0 {
 		return nil
 	}
-	s := strings.TrimSuffix(string(body), "\n")
-	out := strings.Split(s, "\n")
-	for i, l := range out {
-		out[i] = strings.TrimSuffix(l, "\r")
+	// One string per line, not substrings of one string of the body: a
+	// fact that keeps one line (a mount point, a meminfo key) then keeps
+	// that line alive, not the whole section, for as long as the report
+	// holds the facts.
+	body = bytes.TrimSuffix(body, []byte("\n"))
+	out := make([]string, 0, bytes.Count(body, []byte("\n"))+1)
+	for l := range bytes.SplitSeq(body, []byte("\n")) {
+		out = append(out, string(bytes.TrimSuffix(l, []byte("\r"))))
 	}
 	return out
 }
