@@ -74,7 +74,7 @@ demo-down: fleet-down ## stop the demo's fleet
 
 .PHONY: bench
 bench: build ## benchmarks: go test -bench, then kaudit vs pdsh vs Ansible on N test fleet hosts (root; N=500 RUNS=3)
-	$(GO) test -run '^$$' -bench '^(BenchmarkLoad10k|BenchmarkSplitBuild|BenchmarkEval)$$' -benchmem ./inventory ./probes/parse ./policies
+	$(GO) test -run '^$$' -bench '^(BenchmarkLoad10k|BenchmarkSplitBuild|BenchmarkEval|BenchmarkOPAFloor)$$' -benchmem ./inventory ./probes/parse ./policies
 	@mkdir -p $(OUT)
 	$(GO) run ./bench/fleetbench -n $(or $(N),500) -runs $(or $(RUNS),3) -kaudit $(BIN)/kaudit \
 		-state $(OUT)/bench-fleet.json -json $(OUT)/bench-N$(or $(N),500).json
