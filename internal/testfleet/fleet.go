@@ -207,15 +207,17 @@ func (f *Fleet) start(ctx context.Context, o Options, fixtures map[string]*Fixtu
 	if err := f.writeKeys(ctx, user.Name); err != nil {
 		return err
 	}
+	// sshd's privilege separation directory: `sshd -t` fails without it, and
+	// a new machine without systemd has none until a service start creates it.
+	if err := os.MkdirAll("/run/sshd", 0o755); err != nil {
+		return fmt.Errorf("create sshd privilege separation directory: %w", err)
+	}
 	for _, cfg := range f.sshdConfigs() {
 		if err := runCmd(ctx, sshdPath, "-t", "-f", cfg); err != nil {
 			return fmt.Errorf("check sshd_config %s: %w", cfg, err)
 		}
 	}
 	if err := createNetNS(ctx, f.NetNS); err != nil {
-		return err
-	}
-	if err := os.MkdirAll("/run/sshd", 0o755); err != nil { // sshd's privilege separation directory
 		return err
 	}
 	if err := f.startSSHD(ctx); err != nil {
