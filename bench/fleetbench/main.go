@@ -417,9 +417,20 @@ func referenceSections(ctx context.Context, f *testfleet.Fleet, nonce string) (i
 
 // prepareTargets writes the host lists and inventories.
 func (b *bench) prepareTargets() error {
-	all := &target{Hosts: b.setup.Fleet.Hosts, Inventory: b.setup.Fleet.Inventory,
+	all := &target{Hosts: b.setup.Fleet.Hosts, Inventory: filepath.Join(b.setup.Work, "kaudit.hcl"),
 		HostsFile: filepath.Join(b.setup.Work, "hosts-all")}
 	if err := writeHostsFile(all.HostsFile, all.Hosts); err != nil {
+		return err
+	}
+	src, err := os.ReadFile(b.setup.Fleet.Inventory)
+	if err != nil {
+		return fmt.Errorf("read the fleet inventory: %w", err)
+	}
+	inv, err := benchInventory(src)
+	if err != nil {
+		return fmt.Errorf("%s: %w", b.setup.Fleet.Inventory, err)
+	}
+	if err := os.WriteFile(all.Inventory, inv, 0o644); err != nil {
 		return err
 	}
 	for _, t := range b.cfg.Tools {

@@ -219,3 +219,25 @@ func TestCompleteHosts(t *testing.T) {
 		t.Error("missing kaudit report accepted")
 	}
 }
+
+func TestBenchInventory(t *testing.T) {
+	fleet := "defaults {\n  user            = \"kaudit\"\n  host_key_policy = \"strict\"\n  connect_timeout = \"3s\"\n  timeout         = \"20s\"\n  ssh_config      = \"none\"\n}\n\nhost \"a\" {\n  address = \"127.1.0.2\"\n}\n"
+	got, err := benchInventory([]byte(fleet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Replace(strings.Replace(fleet, `connect_timeout = "3s"`, `connect_timeout = "10s"`, 1),
+		`timeout         = "20s"`, `timeout         = "120s"`, 1)
+	if string(got) != want {
+		t.Errorf("benchInventory:\n%s\nwant:\n%s", got, want)
+	}
+	for name, bad := range map[string]string{
+		"no connect_timeout": strings.Replace(fleet, "connect_timeout", "# connect", 1),
+		"no timeout":         strings.Replace(fleet, "  timeout ", "  # timeout ", 1),
+		"two timeouts":       fleet + "defaults {\n  timeout = \"5s\"\n}\n",
+	} {
+		if _, err := benchInventory([]byte(bad)); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}

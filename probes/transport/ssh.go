@@ -301,10 +301,10 @@ func (s *SSH) dial(ctx context.Context, host string, ep *endpoint, hop *ssh.Clie
 	}
 
 	// x/crypto's Timeout covers only the TCP dial: bound the handshake too,
-	// by closing the connection when the connect timeout or ctx ends.
-	if deadline, ok := cctx.Deadline(); ok {
-		_ = conn.SetDeadline(deadline) // TCP only; channels through a bastion rely on the close below
-	}
+	// by closing the connection when the connect timeout or ctx ends (a
+	// channel through a bastion has no read deadline, and a deadline on a
+	// TCP connection would also end the session reader started at the end
+	// of the handshake if it fired before it could be cleared).
 	stop := context.AfterFunc(cctx, func() { _ = conn.Close() })
 
 	var hk hostKeyOutcome
@@ -323,6 +323,13 @@ func (s *SSH) dial(ctx context.Context, host string, ep *endpoint, hop *ssh.Clie
 	}
 	sc, chans, reqs, err := ssh.NewClientConn(conn, ep.addr(), cfg)
 	expired := !stop()
+	if err == nil && expired {
+		// The handshake ended as the connect timeout closed the connection:
+		// the client is dead on arrival, and its first use would fail as a
+		// lost connection. It did not finish within connect_timeout.
+		_ = sc.Close()
+		err = fmt.Errorf("handshake done as connect_timeout expired: %w", net.ErrClosed)
+	}
 	keySeen, keyErr := hk.get()
 	if err != nil {
 		switch {
@@ -346,7 +353,6 @@ func (s *SSH) dial(ctx context.Context, host string, ep *endpoint, hop *ssh.Clie
 				Msg: fmt.Sprintf("SSH handshake with %s failed", ep.addr())}
 		}
 	}
-	_ = conn.SetDeadline(time.Time{})
 	return ssh.NewClient(sc, chans, reqs), nil
 }
 
