@@ -298,7 +298,7 @@ func evaluateTargets(sums []summary, results []runResult, n int) []targetResult 
 			out = append(out, targetResult{"n/a", what, "not measured"})
 		default:
 			r := k.WallFleetS / o.WallFleetS
-			d := fmt.Sprintf("kaudit %.2f s / %.2f s = %.2f (limit %.2f)", k.WallFleetS, o.WallFleetS, r, limit)
+			d := fmt.Sprintf("kaudit %.2f s / %.2f s = %s (limit %.2f)", k.WallFleetS, o.WallFleetS, ratioString(r, limit), limit)
 			if rr := roundRatios(results, tool); len(rr) > 1 {
 				d += "; per round:"
 				for _, x := range rr {
@@ -374,3 +374,12 @@ func loadAvg() (float64, string) {
 }
 
 func secs(d time.Duration) string { return fmt.Sprintf("%.2f s", d.Seconds()) }
+
+// ratioString prints r with two decimals, or four when two would hide on
+// which side of limit it is (0.8002 is MISSED against 0.80).
+func ratioString(r, limit float64) string {
+	if two := fmt.Sprintf("%.2f", r); r == limit || two != fmt.Sprintf("%.2f", limit) {
+		return two
+	}
+	return fmt.Sprintf("%.4f", r)
+}

@@ -169,6 +169,12 @@ func TestTargets(t *testing.T) {
 			t.Errorf("extrapolation not stated: %q", x.Detail)
 		}
 	}
+	// Just above the limit: MISSED, and the detail shows why (not "0.80").
+	for _, x := range evaluateTargets(mk(500, 13.26, 40, 16.57, 100, 500), nil, 500) {
+		if strings.HasPrefix(x.What, "kaudit wall ≤ 0.8") && (x.Status != "MISSED" || !strings.Contains(x.Detail, "= 0.8002 (limit 0.80)")) {
+			t.Errorf("13.26/16.57: %s %q, want MISSED with = 0.8002", x.Status, x.Detail)
+		}
+	}
 	if got := status(evaluateTargets([]summary{summarise(toolKaudit, "k", []runResult{fakeRun(toolKaudit, 1, 1, 5)}, 5)}, nil, 5), "kaudit wall ≤ 0.8"); got != "n/a" {
 		t.Errorf("pdsh not measured: %s", got)
 	}
