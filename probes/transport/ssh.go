@@ -38,6 +38,10 @@ type SSH struct {
 	keys     *hostKeys
 	keyFiles keyCache
 	pool     *pool
+
+	// afterHandshake, when set (tests only), runs between the end of the
+	// SSH handshake and the check of the connect deadline.
+	afterHandshake func()
 }
 
 // NewSSH returns an SSH transport.
@@ -322,6 +326,9 @@ func (s *SSH) dial(ctx context.Context, host string, ep *endpoint, hop *ssh.Clie
 		Timeout: connectTimeout,
 	}
 	sc, chans, reqs, err := ssh.NewClientConn(conn, ep.addr(), cfg)
+	if s.afterHandshake != nil {
+		s.afterHandshake()
+	}
 	expired := !stop()
 	if err == nil && expired {
 		// The handshake ended as the connect timeout closed the connection:

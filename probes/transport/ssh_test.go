@@ -106,6 +106,22 @@ func TestSSHTarpitTimesOut(t *testing.T) {
 	wantReason(t, err, ReasonTimeout, "connect_timeout", srv.Addr())
 }
 
+// A handshake that ends as connect_timeout fires: the connection is already
+// closed, so this is the handshake timeout, not a connection lost while
+// opening the session.
+func TestSSHHandshakeEndsAtConnectTimeout(t *testing.T) {
+	srv := sshtest.New(t, sshtest.Echo)
+	h := srv.Host("h", sshtest.KnownHosts(t, srv))
+	h.SSH.ConnectTimeout = 200 * time.Millisecond
+	tr := testSSH(t, SSHOptions{})
+	tr.afterHandshake = func() { time.Sleep(400 * time.Millisecond) }
+	_, err := tr.Run(testCtx(t), h, "x", nil)
+	wantReason(t, err, ReasonTimeout, "did not complete the SSH handshake within connect_timeout", srv.Addr())
+	if n := srv.Sessions.Load(); n != 0 {
+		t.Errorf("%d sessions opened on a timed-out connection", n)
+	}
+}
+
 func TestSSHResetMidOutput(t *testing.T) {
 	srv := sshtest.New(t, func(r *sshtest.Exec) int {
 		r.Stdout.Write(bytes.Repeat([]byte("partial "), 1000))
