@@ -77,9 +77,9 @@ func Collect(ctx context.Context, hosts []*inventory.Host, inv *inventory.Invent
 		if inv != nil {
 			bastions = inv.Bastions
 		}
-		ssh := transport.NewSSH(transport.SSHOptions{Bastions: bastions, MaxStdout: opts.HostCap})
+		ssh := transport.NewSSH(transport.SSHOptions{Bastions: bastions, MaxStdout: opts.HostCap, HoldStdin: true})
 		defer ssh.Close()
-		tr = byTransport{ssh: ssh, local: transport.NewLocal(transport.LocalOptions{MaxStdout: opts.HostCap})}
+		tr = byTransport{ssh: ssh, local: transport.NewLocal(transport.LocalOptions{MaxStdout: opts.HostCap, HoldStdin: true})}
 	}
 
 	outcomes := make([]*Outcome, len(hosts))
@@ -148,8 +148,9 @@ func collectOne(ctx context.Context, tr transport.Runner, h *inventory.Host, opt
 		o.Reason, o.Err = transport.ReasonCollector, fmt.Errorf("collect %s: %w", h.Name, err)
 		return o
 	}
-	res, err := tr.Run(ctx, h, collector.Command(nonce, h.SSH.Sudo), collector.Script())
-	if err != nil {
+	budget := collector.Budget(orTimeout(h.SSH.Timeout))
+	res, err := tr.Run(ctx, h, collector.Command(nonce, h.SSH.Sudo, budget), collector.Script())
+	if err != nil && (res == nil || len(res.Stdout) == 0) {
 		if ctx.Err() != nil {
 			return interruptedOutcome(h, ctx.Err())
 		}
@@ -160,13 +161,20 @@ func collectOne(ctx context.Context, tr transport.Runner, h *inventory.Host, opt
 	if int64(len(stdout)) > opts.HostCap {
 		stdout, truncated = stdout[:opts.HostCap], true
 	}
-	sections := collector.Split(stdout, nonce)
-	if len(sections) == 0 {
+	run := collector.SplitRun(stdout, nonce)
+	if len(run.Sections) == 0 {
+		if err != nil {
+			if ctx.Err() != nil {
+				return interruptedOutcome(h, ctx.Err())
+			}
+			o.Reason, o.Err = transport.ReasonOf(err), fmt.Errorf("collect %s: %w", h.Name, err)
+			return o
+		}
 		o.Reason = transport.ReasonCollector
 		o.Err = fmt.Errorf("collect %s: %w", h.Name, noFrames(h, res))
 		return o
 	}
-	f := parse.Build(h.Name, sections)
+	f := parse.Build(h.Name, run.Sections)
 	f.CollectedAt = opts.Now().UTC().Format(time.RFC3339)
 	f.Collector.Transport = transportName(h)
 	f.Collector.Sudo = h.SSH.Sudo
@@ -174,8 +182,49 @@ func collectOne(ctx context.Context, tr transport.Runner, h *inventory.Host, opt
 	f.Collector.Truncated = f.Collector.Truncated || truncated
 	f.Collector.DurationMS = res.Duration.Milliseconds()
 	f.Collector.Exit = res.Exit
+	f.Collector.BudgetS = budget
 	o.Facts = f
+	// A run that did not reach its end keeps what arrived: the host is
+	// incomplete, and the sections never reached say why.
+	why := ""
+	switch {
+	case err != nil && ctx.Err() != nil:
+		o.Reason = transport.ReasonInterrupted
+		o.Err = fmt.Errorf("collect %s: interrupted while the collector ran (%d bytes received): the sections that arrived are kept; run again for the rest", h.Name, len(res.Stdout))
+		why = "the run was interrupted before this section"
+	case err != nil:
+		o.Reason, o.Err = transport.ReasonOf(err), fmt.Errorf("collect %s: %w; the sections that arrived are kept", h.Name, err)
+		why = "not received: " + err.Error()
+	case run.Abort != "":
+		o.Reason = transport.ReasonTimeout
+		o.Err = fmt.Errorf("collect %s: the collector's node budget (%ds) ran out and its watchdog ended it; the sections that arrived are kept: raise timeout or check the host", h.Name, budget)
+		why = fmt.Sprintf("not reached: the collector's node budget (%ds) ran out", budget)
+	case !run.Done && !truncated:
+		o.Reason = transport.ReasonCollector
+		msg := "the collector stopped before its end"
+		if stderr := strings.TrimSpace(transport.Excerpt(res.Stderr, stderrExcerpt)); stderr != "" {
+			msg += " (stderr: " + stderr + ")"
+		}
+		o.Err = fmt.Errorf("collect %s: %s; the sections that arrived are kept", h.Name, msg)
+		why = "not reached: " + msg
+	}
+	if why != "" {
+		f.Collector.Incomplete = o.Err.Error()
+		for _, src := range f.Sources {
+			if src.Error == facts.ErrNotRun && src.Message == parse.NotReached {
+				src.Message = why
+			}
+		}
+	}
 	return o
+}
+
+// orTimeout is the host's timeout or the transport default.
+func orTimeout(d time.Duration) time.Duration {
+	if d <= 0 {
+		return transport.DefaultTimeout
+	}
+	return d
 }
 
 // noFrames explains output without a single collector frame.

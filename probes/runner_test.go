@@ -25,12 +25,16 @@ func frames(nonce, section, source, body string) string {
 
 // nonceOf extracts the nonce from collector.Command's output.
 func nonceOf(t testing.TB, cmd string) string {
-	i := strings.LastIndex(cmd[:len(cmd)-1], "'")
-	if i < 0 || !strings.HasSuffix(cmd, "'") {
-		t.Fatalf("no quoted nonce in %q", cmd)
+	_, rest, ok := strings.Cut(cmd, "sh -s -- '")
+	nonce, _, ok2 := strings.Cut(rest, "'")
+	if !ok || !ok2 {
+		t.Errorf("no quoted nonce in %q", cmd)
 	}
-	return cmd[i+1 : len(cmd)-1]
+	return nonce
 }
+
+// doneLine is the collector's last line.
+func doneLine(nonce string) string { return "@@KAUDIT:" + nonce + ":DONE\n" }
 
 // fakeTransport answers every host with a hostname frame naming it, after
 // run (when set) returns, and tracks how many hosts run at once, overall and
@@ -83,7 +87,8 @@ func (f *fakeTransport) Run(ctx context.Context, h *inventory.Host, cmd string, 
 			return nil, err
 		}
 	}
-	out := frames(nonceOf(f.t, cmd), facts.SectionHostname, "/proc/sys/kernel/hostname", h.Name)
+	nonce := nonceOf(f.t, cmd)
+	out := frames(nonce, facts.SectionHostname, "/proc/sys/kernel/hostname", h.Name) + doneLine(nonce)
 	return &transport.Result{Stdout: []byte(out), Duration: 5 * time.Millisecond}, nil
 }
 
@@ -260,7 +265,8 @@ func (s scriptedTransport) Run(_ context.Context, h *inventory.Host, cmd string,
 	if s.err != nil {
 		return nil, s.err
 	}
-	return s.res(cmd[strings.LastIndex(cmd[:len(cmd)-1], "'")+1 : len(cmd)-1]), nil
+	nonce, _, _ := strings.Cut(cmd[strings.Index(cmd, "'")+1:], "'")
+	return s.res(nonce), nil
 }
 
 func TestCollectOutcomes(t *testing.T) {
@@ -355,7 +361,7 @@ func TestCollectOverSSH(t *testing.T) {
 		h.SSH.Timeout = 2 * time.Minute
 		hosts = append(hosts, h)
 	}
-	ssh := transport.NewSSH(transport.SSHOptions{Home: t.TempDir(), Getenv: func(string) string { return "" }})
+	ssh := transport.NewSSH(transport.SSHOptions{Home: t.TempDir(), Getenv: func(string) string { return "" }, HoldStdin: true})
 	defer ssh.Close()
 	want, _ := os.Hostname()
 	for i, o := range Collect(context.Background(), hosts, nil, Options{Transport: ssh}) {

@@ -396,7 +396,8 @@ func newSetup(f *testfleet.Fleet, kaudit string, fanout int, work string) (setup
 // referenceSections runs the collector once on the first host with OpenSSH
 // (script on stdin, like kaudit) and counts its sections.
 func referenceSections(ctx context.Context, f *testfleet.Fleet, nonce string) (int, error) {
-	cmd, err := f.SSH(ctx, f.Hosts[0].Name, collector.Command(nonce, false))
+	// No "watch": this stdin ends after the script.
+	cmd, err := f.SSH(ctx, f.Hosts[0].Name, "sh -s -- '"+nonce+"' 110")
 	if err != nil {
 		return 0, err
 	}

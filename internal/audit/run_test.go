@@ -1,10 +1,10 @@
 package audit
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"os/exec"
 	"strings"
 	"sync/atomic"
@@ -32,9 +32,18 @@ func (r *rootRunner) Run(ctx context.Context, h *inventory.Host, cmd string, std
 		return nil, &transport.Error{Reason: transport.ReasonConnect, Host: h.Name, Msg: "connection refused"}
 	}
 	c := exec.CommandContext(ctx, "/bin/sh", "-c", cmd)
-	c.Stdin = bytes.NewReader(stdin)
+	// stdin stays open while the collector runs, as the transports keep it
+	// ("watch": end of file makes the collector stop).
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	defer pw.Close()
+	c.Stdin = pr
+	go func() { _, _ = pw.Write(stdin) }()
 	c.Env = []string{"KAUDIT_ROOT=" + r.host.Root, "PATH=" + r.host.Bin + ":/usr/bin:/bin", "HOME=/nonexistent"}
 	out, err := c.Output()
+	pr.Close()
 	if err != nil {
 		return nil, &transport.Error{Reason: transport.ReasonCollector, Host: h.Name, Msg: err.Error()}
 	}

@@ -59,7 +59,7 @@ _headroom_ev := object.union(evidence.pick(input, ["cgroup.memory_num_cgroups", 
 
 _zombies_ev := object.union(evidence.pick(input, ["cgroup.memory_num_cgroups", "cgroup.memory_live_dirs", "cgroup.memory_mount", "kernel.family"]), {"params.memcg_zombies_fail": params.memcg_zombies_fail})
 
-_log_ev := object.union(evidence.pick(input, ["kernel_log.source", "kernel_log.truncated"]), {
+_log_ev := object.union(evidence.pick(input, ["kernel_log.source", "kernel_log.truncated", "kernel_log.complete", "kernel_log.scans"]), {
 	"kernel_log.signatures": _sigs,
 	"params.kernel_log_ignore": params.kernel_log_ignore,
 })

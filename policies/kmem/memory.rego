@@ -120,15 +120,39 @@ _ignored_note := sprintf(" (ignored by params: %s)", [concat(", ", _ignored_seen
 	count(_ignored_seen) > 0
 } else := ""
 
+# _log_complete: a kernel log source was read to its end. Documents from
+# collectors before version 2 carry no "complete": there a named source was
+# read whole.
+_log_complete if input.kernel_log.complete == true
+
+_log_complete if {
+	not "complete" in object.keys(object.get(input, "kernel_log", {}))
+	_log_source
+}
+
+# _scan_note: what each source tried did ("dmesg: timed out after ...").
+_scan_note := concat("; ", [sprintf("%s: %s", [s.source, object.get(s, "message", s.status)]) |
+	some s in input.kernel_log.scans
+	s.status != "complete"
+]) if {
+	count([s | some s in input.kernel_log.scans; s.status != "complete"]) > 0
+} else := src_note("kernel_log")
+
+_partial_note := sprintf(" (kernel log not read to its end: %s)", [_scan_note]) if {
+	not _log_complete
+} else := ""
+
 r_kernel_log := {"status": "not_applicable", "message": sprintf("%s; the signatures in its kernel log (%s) are not this leak", [affect_desc, _sig_counts]), "evidence": _log_ev, "remediation": ""} if {
 	affect == "unaffected"
 	count(_seen) > 0
 } else := {"status": "not_applicable", "message": affect_desc, "evidence": _log_ev, "remediation": ""} if {
 	affect == "unaffected"
+} else := {"status": "fail", "message": sprintf("%s: %s; latest %s: %q%s%s", [_log_source, _sig_counts, _seen[0], one_line(object.get(_sigs[_seen[0]], "latest", "")), _ignored_note, _partial_note]), "evidence": _log_ev, "remediation": checks["kmem.kernel_log"].remediation} if {
+	count(_seen) > 0
 } else := {"status": "unknown", "message": sprintf("no kernel log readable (%s)", [src_note("kernel_log")]), "evidence": _log_ev, "remediation": "dmesg needs CAP_SYSLOG when kernel.dmesg_restrict=1; /var/log/messages needs root: collect with sudo"} if {
 	not _log_source
-} else := {"status": "fail", "message": sprintf("%s: %s; latest %s: %q%s", [_log_source, _sig_counts, _seen[0], one_line(object.get(_sigs[_seen[0]], "latest", "")), _ignored_note]), "evidence": _log_ev, "remediation": checks["kmem.kernel_log"].remediation} if {
-	count(_seen) > 0
+} else := {"status": "unknown", "message": sprintf("no leak signature in what was read, but no kernel log was read to its end (%s): absence cannot be concluded", [_scan_note]), "evidence": _log_ev, "remediation": "check the node (a slow dmesg or a large log), raise the host's timeout and run again"} if {
+	not _log_complete
 } else := {"status": "pass", "message": sprintf("%s: no kmem leak signature%s", [_log_source, _ignored_note]), "evidence": _log_ev, "remediation": ""}
 
 # ---------------------------------------------------------------- kmem.slab_pressure

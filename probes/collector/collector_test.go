@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 )
 
 const testNonce = "0123456789abcdef0123456789abcdef"
@@ -14,14 +15,31 @@ func TestCommand(t *testing.T) {
 		sudo  bool
 		want  string
 	}{
-		{"abc123", false, "sh -s -- 'abc123'"},
-		{"abc123", true, "sudo -n sh -s -- 'abc123'"},
-		{"a'b;rm -rf /", false, `sh -s -- 'a'\''b;rm -rf /'`},
+		{"abc123", false, "sh -s -- 'abc123' 28 watch"},
+		{"abc123", true, "sudo -n sh -s -- 'abc123' 28 watch"},
+		{"a'b;rm -rf /", false, `sh -s -- 'a'\''b;rm -rf /' 28 watch`},
 	}
 	for _, tt := range tests {
-		if got := Command(tt.nonce, tt.sudo); got != tt.want {
+		if got := Command(tt.nonce, tt.sudo, 28); got != tt.want {
 			t.Errorf("Command(%q, %v) = %q, want %q", tt.nonce, tt.sudo, got, tt.want)
 		}
+	}
+}
+
+func TestBudget(t *testing.T) {
+	for _, tt := range []struct {
+		timeout time.Duration
+		want    int
+	}{
+		{3 * time.Second, 1}, {10 * time.Second, 8}, {30 * time.Second, 27}, {60 * time.Second, 54}, {120 * time.Second, 108},
+		{time.Second, 1}, {0, 1},
+	} {
+		if got := Budget(tt.timeout); got != tt.want {
+			t.Errorf("Budget(%v) = %d, want %d", tt.timeout, got, tt.want)
+		}
+	}
+	if got := Command("n", false, 0); got != "sh -s -- 'n' 1 watch" {
+		t.Errorf("a zero budget gives %q", got)
 	}
 }
 

@@ -57,7 +57,9 @@ const (
 	ErrTimeout    = "timeout"       // the command was killed by the collector's timeout
 	ErrParse      = "parse"         // collected, but kaudit could not parse it
 	ErrOther      = "error"         // any other failure; Source.Message has the text
-	ErrNotRun     = "not_collected" // the collector did not reach this section (host cap, interrupted)
+	ErrNotRun     = "not_collected" // the collector did not reach this section (host cap, interrupted, node budget spent)
+	ErrTruncated  = "truncated"     // the section's cap cut it: what was read is not judged
+	ErrFork       = "fork"          // the node could not start a process for it (process limit)
 )
 
 // Facts is one host's kaudit.facts/v1 document.
@@ -96,6 +98,12 @@ type Collector struct {
 	Truncated  bool   `json:"truncated"` // the host cap cut the output
 	DurationMS int64  `json:"duration_ms"`
 	Exit       int    `json:"exit"`
+	// BudgetS is the node-side budget the collector was given (seconds).
+	BudgetS int `json:"budget_s,omitempty"`
+	// Incomplete says why the collection did not run to its end ("" when
+	// it did): the host's timeout, an interruption, the node budget, a
+	// failed fork, a lost connection. The sections that arrived are kept.
+	Incomplete string `json:"incomplete,omitempty"`
 }
 
 // Source is the provenance of one section.
@@ -267,6 +275,28 @@ type KernelLog struct {
 	// Signatures: signature id → matches. Only signatures seen are present.
 	Signatures map[string]*Signature `json:"signatures,omitempty"`
 	Truncated  bool                  `json:"truncated,omitempty"` // counts are lower bounds
+	// Complete: at least one source was read to its end (it exited 0, no
+	// cap cut it, its timer did not expire). Without it no "nothing found"
+	// can be concluded; signatures seen in partial sources still count.
+	// Nil in documents from collectors before version 2 (which reported a
+	// source only when it was read whole).
+	Complete *bool `json:"complete,omitempty"`
+	// Scans lists every source tried, in order, with what was scanned.
+	Scans []KernelLogScan `json:"scans,omitempty"`
+}
+
+// KernelLogScan is one kernel log source as the collector scanned it.
+type KernelLogScan struct {
+	Source string `json:"source"`
+	// Status: "complete", "timeout" (its timer expired: lines so far
+	// counted), "truncated" (cut at the byte cap: counts are lower bounds),
+	// "budget" (not started: the node budget was spent), "fork", or "failed".
+	Status  string `json:"status"`
+	Lines   int    `json:"lines"`
+	Bytes   int64  `json:"bytes"`
+	First   string `json:"first,omitempty"` // the first line scanned (capped): where the span starts
+	Last    string `json:"last,omitempty"`  // the last line scanned (capped): where it ends
+	Message string `json:"message,omitempty"`
 }
 
 // Signature is one leak signature's matches.

@@ -22,6 +22,9 @@ func Sections() []string {
 	}
 }
 
+// NotReached is the message of a section the collector never printed.
+const NotReached = "the collector did not reach this section"
+
 // ErrorClass classifies an error text printed on the host into a facts.Err*
 // class; "" when it recognises none.
 func ErrorClass(text string) string {
@@ -42,8 +45,19 @@ func ErrorClass(text string) string {
 // classify returns the error class and message of a section from its exit
 // status and text; "" for a section that worked.
 func classify(s collector.Section) (class, msg string) {
+	switch s.Why {
+	case collector.WhyTimeout:
+		return facts.ErrTimeout, clean(strings.TrimSpace(string(s.Body)), MaxRaw)
+	case collector.WhyBudget:
+		return facts.ErrNotRun, "not run: the collector's node budget was spent"
+	case collector.WhyFork:
+		return facts.ErrFork, "the node could not start a process for this section (fork failed: process limit?)"
+	}
 	if s.Exit == -1 {
 		return facts.ErrNotRun, "the output ended inside this section"
+	}
+	if s.Exit == 0 && s.Truncated && s.Name != facts.SectionKernelLog {
+		return facts.ErrTruncated, "cut at the collector's size cap: a partial read is not judged"
 	}
 	if s.Exit == 0 {
 		return "", ""
@@ -74,6 +88,7 @@ type builder struct {
 	grubby    *Grubby
 	kubeFlag  string
 	kubeConf  string
+	klogSeen  bool
 	klogDone  bool
 }
 
@@ -107,7 +122,7 @@ func Build(host string, sections []collector.Section) *facts.Facts {
 	b.finish()
 	for _, name := range Sections() {
 		if f.Sources[name] == nil {
-			f.Sources[name] = &facts.Source{Exit: -1, Error: facts.ErrNotRun, Message: "the collector did not reach this section"}
+			f.Sources[name] = &facts.Source{Exit: -1, Error: facts.ErrNotRun, Message: NotReached}
 		}
 	}
 	return f
@@ -149,11 +164,17 @@ func (b *builder) section(s collector.Section) {
 		b.record(s, class, msg)
 		return
 	}
-	if class == "" {
+	switch {
+	case s.Name == facts.SectionKernelLog:
+		// Every kernel log source counts, whole or not: evidence only adds up.
+		if perr := b.kernelLog(s); perr != nil && class == "" {
+			class, msg = perr.class, clean(perr.msg, MaxRaw)
+		}
+	case class == "":
 		if perr := b.parse(s); perr != nil {
 			class, msg = perr.class, clean(perr.msg, MaxRaw)
 		}
-	} else {
+	default:
 		b.failed(s, class)
 	}
 	b.record(s, class, msg)
@@ -326,22 +347,7 @@ func (b *builder) parse(s collector.Section) *sectionError {
 	case facts.SectionDockerDaemon:
 		f.Runtimes.DockerCgroupDriver, err = ParseDockerDaemon(body)
 	case facts.SectionKernelLog:
-		if b.klogDone {
-			return nil
-		}
-		r, perr := ParseKernelLog(body)
-		if perr != nil {
-			return parseErr(perr)
-		}
-		if r.RC != 0 {
-			return &sectionError{class: classOr(ErrorClass(r.Message), facts.ErrOther), msg: r.Message}
-		}
-		b.klogDone = true
-		f.KernelLog.Source = kernelLogSource(s.Source)
-		f.KernelLog.Truncated = r.Truncated || s.Truncated
-		if len(r.Signatures) > 0 {
-			f.KernelLog.Signatures = r.Signatures
-		}
+		return b.kernelLog(s)
 	}
 	return parseErr(err)
 }
@@ -366,6 +372,10 @@ func binary(bin facts.Binary, err error) (*facts.Binary, error) {
 func (b *builder) finish() {
 	f := b.f
 	f.Kernel.Family, f.Kernel.Upstream = KernelFamily(f.Kernel.Release, f.Kernel.VersionSignature)
+	if b.klogSeen {
+		done := b.klogDone
+		f.KernelLog.Complete = &done
+	}
 	if b.cut {
 		f.Collector.Truncated = true
 	}

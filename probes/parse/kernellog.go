@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/kaudit/kaudit/probes/collector"
 	"github.com/kaudit/kaudit/probes/facts"
 )
 
@@ -42,9 +43,15 @@ const (
 // KernelLogResult is a parsed kernel_log section.
 type KernelLogResult struct {
 	RC         int    // the log command's exit status (0 = it worked)
+	Why        string // "timeout", "budget", "fork" when it did not run to its end
 	Message    string // its first output lines when it failed
 	Signatures map[string]*facts.Signature
-	Truncated  bool // counts are lower bounds
+	Truncated  bool   // counts are lower bounds
+	Cut        bool   // the collector's byte cap cut the source
+	Lines      int    // lines scanned
+	Bytes      int64  // bytes scanned
+	First      string // the first and last lines scanned
+	Last       string
 }
 
 // ParseKernelLog parses one kernel_log section: the awk summary ("rc", "lines",
@@ -66,6 +73,8 @@ func ParseKernelLog(body []byte) (KernelLogResult, error) {
 	for _, l := range lines(body) {
 		key, rest, _ := strings.Cut(l, " ")
 		switch {
+		case key == "rc" && r.RC == -1 && (rest == "timeout" || rest == "fork" || rest == "budget"):
+			r.RC, r.Why = 124, rest
 		case key == "rc" && r.RC == -1:
 			n, err := atoi(rest)
 			if err != nil {
@@ -80,10 +89,24 @@ func ParseKernelLog(body []byte) (KernelLogResult, error) {
 			if l != "" {
 				raw = append(raw, l)
 			}
+		case key == "why":
+			r.Why = clean(rest, MaxValue)
+		case key == "cut" && rest == "1":
+			r.Cut = true
+		case key == "first":
+			r.First = rest
+		case key == "last":
+			r.Last = rest
 		case key == "lines":
+			if n, err := atoi(rest); err == nil && n >= 0 {
+				r.Lines = n
+			}
 		case key == "bytes":
-			if n, err := atoi(rest); err == nil && n >= KernelLogInputMax {
-				r.Truncated = true
+			if n, err := atoi(rest); err == nil && n >= 0 {
+				r.Bytes = int64(n)
+				if n >= KernelLogInputMax {
+					r.Truncated = true
+				}
 			}
 		case key == "err":
 			errs = append(errs, rest)
@@ -152,4 +175,68 @@ func kernelLogSource(src string) string {
 		return "journalctl"
 	}
 	return clean(src, MaxValue)
+}
+
+// kernelLog merges one kernel_log section into the facts: every source
+// tried is listed in KernelLog.Scans; signatures of all sources add up (the
+// count of a signature is the highest any one source saw, its latest line
+// that source's); Complete is set when a source was read to its end. A
+// source that failed before printing a summary is an error of the section.
+func (b *builder) kernelLog(s collector.Section) *sectionError {
+	f := b.f
+	b.klogSeen = true
+	scan := facts.KernelLogScan{Source: clean(kernelLogSource(s.Source), MaxValue)}
+	if s.Source != "" && scan.Source == "" {
+		scan.Source = clean(s.Source, MaxValue)
+	}
+	r, perr := ParseKernelLog(s.Body)
+	scan.Lines, scan.Bytes = r.Lines, r.Bytes
+	scan.First, scan.Last = clean(r.First, MaxLatest), clean(r.Last, MaxLatest)
+	switch {
+	case s.Why == collector.WhyBudget || r.Why == collector.WhyBudget:
+		scan.Status, scan.Message = "budget", "not run: the collector's node budget was spent"
+	case s.Why == collector.WhyFork || r.Why == collector.WhyFork:
+		scan.Status, scan.Message = "fork", "the node could not start a process (fork failed)"
+	case s.Why == collector.WhyTimeout || r.Why == collector.WhyTimeout:
+		scan.Status = "timeout"
+		scan.Message = fmt.Sprintf("timed out after %d lines (%d bytes): signatures in them are counted", r.Lines, r.Bytes)
+	case perr != nil:
+		scan.Status, scan.Message = "failed", clean(perr.Error(), MaxRaw)
+	case s.Exit == -1:
+		scan.Status, scan.Message = "truncated", "the output ended inside this section"
+	case r.RC != 0:
+		scan.Status, scan.Message = "failed", clean(r.Message, MaxRaw)
+	case r.Truncated || s.Truncated || r.Cut:
+		scan.Status = "truncated"
+		scan.Message = fmt.Sprintf("cut at the collector's cap after %d bytes: counts are lower bounds", r.Bytes)
+	default:
+		scan.Status = "complete"
+	}
+	f.KernelLog.Scans = append(f.KernelLog.Scans, scan)
+	for id, sig := range r.Signatures {
+		if f.KernelLog.Signatures == nil {
+			f.KernelLog.Signatures = map[string]*facts.Signature{}
+		}
+		if cur := f.KernelLog.Signatures[id]; cur == nil || sig.Count > cur.Count {
+			f.KernelLog.Signatures[id] = sig
+		}
+	}
+	if len(r.Signatures) > 0 && scan.Status != "complete" {
+		f.KernelLog.Truncated = true // counts from a partial source are lower bounds
+	}
+	if scan.Status == "complete" && !b.klogDone {
+		b.klogDone = true
+		f.KernelLog.Source = kernelLogSource(s.Source)
+	}
+	if f.KernelLog.Source == "" && (scan.Lines > 0 || len(r.Signatures) > 0) && !b.klogDone {
+		// a partial source: named until a complete one is read
+		f.KernelLog.Source = kernelLogSource(s.Source)
+	}
+	switch {
+	case perr != nil:
+		return parseErr(perr)
+	case scan.Status == "failed":
+		return &sectionError{class: classOr(ErrorClass(r.Message), facts.ErrOther), msg: r.Message}
+	}
+	return nil
 }

@@ -1,15 +1,18 @@
 package transport
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"os/exec"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/kaudit/kaudit/inventory"
+	"golang.org/x/sys/unix"
 )
 
 // LocalOptions configure the local transport.
@@ -17,6 +20,8 @@ type LocalOptions struct {
 	MaxStdout int64 // default DefaultMaxStdout
 	MaxStderr int   // default DefaultMaxStderr
 	Shell     string
+	// HoldStdin: as SSHOptions.HoldStdin.
+	HoldStdin bool
 }
 
 // Local runs commands on this machine with `sh -c` (transport = "local").
@@ -34,19 +39,34 @@ func NewLocal(opts LocalOptions) *Local {
 	return &Local{opts: opts}
 }
 
-// Run runs `sh -c cmd` with stdin, bounded by h.SSH.Timeout. The process group
-// is killed on timeout, cancellation or when stdout exceeds the cap.
+// localGrace is how long the local command has, after its stdin was closed
+// on timeout or cancellation, to reap what it started before its session is
+// killed.
+const localGrace = 3 * time.Second
+
+// Run runs `sh -c cmd` with stdin, bounded by h.SSH.Timeout. The command gets
+// a session of its own (setsid: never kaudit's terminal or process group).
+// stdin is written and kept open until the output ends; on timeout or
+// cancellation it is closed (the collector's watchdog then kills everything
+// it started), and after localGrace every process left in the session's
+// process group is killed. The output read so far is returned with the error.
 func (l *Local) Run(ctx context.Context, h *inventory.Host, cmd string, stdin []byte) (*Result, error) {
 	start := time.Now()
 	timeout := orDefault(h.SSH.Timeout, DefaultTimeout)
 	runCtx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	c := exec.CommandContext(runCtx, l.opts.Shell, "-c", cmd)
-	c.Stdin = bytes.NewReader(stdin)
-	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	c.Cancel = func() error { return syscall.Kill(-c.Process.Pid, syscall.SIGKILL) }
-	c.WaitDelay = time.Second
+	c := exec.Command(l.opts.Shell, "-c", cmd)
+	c.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	stdinR, stdinW, err := os.Pipe()
+	if err != nil {
+		return nil, &Error{Reason: ReasonCollector, Host: h.Name, Msg: "cannot set up the local command", Err: err}
+	}
+	defer stdinR.Close()
+	var closeIn sync.Once
+	closeStdin := func() { closeIn.Do(func() { _ = stdinW.Close() }) }
+	defer closeStdin()
+	c.Stdin = stdinR
 	stderr := &stderrBuffer{max: l.opts.MaxStderr, onSudo: cancel}
 	c.Stderr = stderr
 	out, err := c.StdoutPipe()
@@ -56,10 +76,54 @@ func (l *Local) Run(ctx context.Context, h *inventory.Host, cmd string, stdin []
 	if err := c.Start(); err != nil {
 		return nil, &Error{Reason: ReasonCollector, Host: h.Name, Msg: "cannot start " + l.opts.Shell + " for the local collector", Err: err}
 	}
+	_ = stdinR.Close()
+	pgid := c.Process.Pid
+	// The leader is reaped only by c.Wait, after the last kill: until then
+	// its pid (the group id) cannot be reused, so killing -pgid never hits
+	// another process group.
+	killGroup := func(sig syscall.Signal) { _ = syscall.Kill(-pgid, sig) }
+	go func() {
+		_, _ = stdinW.Write(stdin)
+		if !l.opts.HoldStdin {
+			closeStdin()
+		}
+	}()
+	// On timeout or cancellation: end of file on stdin (the collector reaps
+	// what it started and exits), then after localGrace the group is killed
+	// and the output abandoned.
+	graceUp := make(chan struct{})
+	stop := context.AfterFunc(runCtx, func() {
+		closeStdin()
+		time.AfterFunc(localGrace, func() {
+			killGroup(syscall.SIGKILL)
+			close(graceUp)
+			time.AfterFunc(time.Second, func() { _ = out.(io.Closer).Close() })
+		})
+	})
+	defer stop()
 	stdout, truncated, _ := readCapped(out, l.opts.MaxStdout)
+	closeStdin()
 	if truncated {
-		_ = c.Cancel()
+		killGroup(syscall.SIGTERM)
 	}
+	exited := make(chan struct{})
+	go func() {
+		var info unix.Siginfo
+		for {
+			err := unix.Waitid(unix.P_PID, pgid, &info, unix.WEXITED|unix.WNOWAIT, nil)
+			if err != syscall.EINTR {
+				break
+			}
+		}
+		close(exited)
+	}()
+	select {
+	case <-exited:
+	case <-graceUp:
+		<-exited
+	}
+	// Whatever is left in the command's group (nothing, normally) goes too.
+	killGroup(syscall.SIGKILL)
 	waitErr := c.Wait()
 	res := &Result{Stdout: stdout, Stderr: stderr.Bytes(), Truncated: truncated, Exit: -1, Duration: time.Since(start)}
 	var exitErr *exec.ExitError
@@ -80,7 +144,7 @@ func (l *Local) Run(ctx context.Context, h *inventory.Host, cmd string, stdin []
 		return res, interrupted(h.Name, err)
 	}
 	if runCtx.Err() != nil {
-		return res, &Error{Reason: ReasonTimeout, Host: h.Name,
+		return res, &Error{Reason: ReasonTimeout, Host: h.Name, Err: context.DeadlineExceeded,
 			Msg: fmt.Sprintf("the local collector did not finish within %s (timeout); raise timeout", timeout)}
 	}
 	return res, nil

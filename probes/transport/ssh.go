@@ -28,6 +28,11 @@ type SSHOptions struct {
 	Home      string                        // for ~ and ~/.ssh defaults; default $HOME
 	LocalUser string                        // login name when none is configured; default the current user
 	Getenv    func(string) string           // SSH_AUTH_SOCK and passphrase variables; default os.Getenv
+	// HoldStdin keeps the command's stdin open after stdin was written,
+	// until its output ends (the collector's watchdog takes end of file on
+	// it as "kaudit is gone"). Off: stdin is closed once written (a command
+	// that reads it to its end, like cat, then finishes).
+	HoldStdin bool
 }
 
 // SSH runs commands over SSH. It is safe for concurrent use; Close it when
@@ -74,7 +79,12 @@ func (s *SSH) Close() error { return s.pool.close() }
 
 // Run connects to h (through its bastions), runs cmd with stdin in one
 // session and returns its output. h.SSH.Timeout bounds the whole run;
-// cancelling ctx closes the connection at once.
+// cancelling ctx ends it at once. stdin is written and then kept open until
+// the command's output ends: its end of file tells the command that kaudit
+// is gone. When the deadline or ctx ends the run first, kaudit sends the
+// session a TERM signal (servers that accept signal requests deliver it),
+// closes stdin and the connection, and returns the output received so far
+// with the error.
 func (s *SSH) Run(ctx context.Context, h *inventory.Host, cmd string, stdin []byte) (*Result, error) {
 	start := time.Now()
 	ep, err := s.resolve.host(h)
@@ -91,10 +101,8 @@ func (s *SSH) Run(ctx context.Context, h *inventory.Host, cmd string, stdin []by
 	}
 	defer release()
 	defer client.Close()
-	stop := context.AfterFunc(runCtx, func() { _ = client.Close() })
-	defer stop()
 
-	res, err := s.exec(client, h.Name, ep, cmd, stdin)
+	res, err := s.exec(runCtx, client, h.Name, ep, cmd, stdin)
 	if res != nil {
 		res.Duration = time.Since(start)
 	}
@@ -112,18 +120,22 @@ func (s *SSH) deadlineError(ctx, runCtx context.Context, host string, err error,
 	}
 	var te *Error
 	if runCtx.Err() != nil && (!errors.As(err, &te) || te.Reason != ReasonTimeout) {
-		if te != nil {
-			err = te.Err // keep the cause, not a second message
-		}
-		return &Error{Reason: ReasonTimeout, Host: host, Err: err,
+		// The connection was closed because the deadline passed: what the
+		// session layer said about that ("exited without exit status") is
+		// not what happened.
+		return &Error{Reason: ReasonTimeout, Host: host, Err: context.DeadlineExceeded,
 			Msg: fmt.Sprintf("timeout (%s) reached while %s; raise timeout or check the host", timeout, doing)}
 	}
 	return err
 }
 
-// exec runs cmd in one session on client.
-func (s *SSH) exec(client *goph.Client, host string, ep *endpoint, cmd string, stdin []byte) (*Result, error) {
+// exec runs cmd in one session on client. When ctx ends first it signals
+// the session (TERM), closes stdin and the connection; the output read so
+// far is returned.
+func (s *SSH) exec(ctx context.Context, client *goph.Client, host string, ep *endpoint, cmd string, stdin []byte) (*Result, error) {
 	res := &Result{Exit: -1}
+	stopConn := context.AfterFunc(ctx, func() { _ = client.Close() })
+	defer stopConn()
 	sess, err := client.NewSession()
 	var openErr *ssh.OpenChannelError
 	if errors.As(err, &openErr) {
@@ -152,14 +164,26 @@ func (s *SSH) exec(client *goph.Client, host string, ep *endpoint, cmd string, s
 		return res, &Error{Reason: ReasonCollector, Host: host, Err: err,
 			Msg: fmt.Sprintf("%s refused to run the collector command (exec request); check the account's shell and sshd ForceCommand", ep.addr())}
 	}
+	// Before the connection closes on ctx: ask the server to signal the
+	// command, and send end of file on its stdin (the collector's watchdog
+	// then kills everything it started). Both are best effort.
+	stopSig := context.AfterFunc(ctx, func() {
+		_ = sess.Signal(ssh.SIGTERM)
+		_ = in.Close()
+	})
+	defer stopSig()
 	go func() {
 		_, _ = in.Write(stdin) // the command may exit without reading it all
-		_ = in.Close()
+		if !s.opts.HoldStdin {
+			_ = in.Close()
+		} // else: closed after the output ends, or on ctx
 	}()
 
 	res.Stdout, res.Truncated, _ = readCapped(out, s.opts.MaxStdout)
+	_ = in.Close()
 	if res.Truncated {
 		// Stop the command: do not drain what is beyond the cap.
+		_ = sess.Signal(ssh.SIGTERM)
 		_ = sess.Close()
 		res.Stderr = stderr.Bytes()
 		return res, nil

@@ -25,6 +25,10 @@ const (
 	ReasonAuth      = "auth"      // no usable credential, or the server rejected them
 	ReasonSudo      = "sudo"      // sudo wants a password or a tty, or the user may not sudo
 	ReasonCollector = "collector" // the command could not run, or produced nothing usable
+	// ReasonInterrupted: the run was cancelled (Ctrl-C, SIGTERM) while this
+	// host's collector was running. Hosts that sent output keep it
+	// (incomplete); those that sent none are unreachable with ReasonTimeout.
+	ReasonInterrupted = "interrupted"
 )
 
 // Output caps.

@@ -309,9 +309,18 @@ func Shell(e *Exec) int {
 		}
 	}()
 	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", e.Cmd)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = e.Stdin, e.Stdout, e.Stderr
+	// stdin through a pipe of our own, as sshd does: the command ends when
+	// it exits, whether or not the client still holds stdin open.
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return 255
+	}
+	go func() { _, _ = io.Copy(pw, e.Stdin); pw.Close() }()
+	defer pw.Close()
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = pr, e.Stdout, e.Stderr
 	cmd.WaitDelay = time.Second
-	err := cmd.Run()
+	err = cmd.Run()
+	pr.Close()
 	var exitErr *exec.ExitError
 	switch {
 	case err == nil:
