@@ -108,11 +108,16 @@ func Finalize(r *Report, failOn string) {
 	for i := range r.Hosts {
 		h := &r.Hosts[i]
 		fillHost(h)
-		if h.Status == HostUnreachable || (h.Status == "" && h.Reason != "") {
+		if h.Status == HostUnreachable || (h.Status == "" && h.Reason != "" && h.Facts == nil) {
 			h.Status = HostUnreachable
 			continue
 		}
 		h.Status = HostStatusOf(h.Results, failOn)
+		if h.Reason != "" && h.Status == HostCompliant {
+			// Partial facts (the run timed out or was interrupted on this
+			// host): what arrived passed, what did not is not known.
+			h.Status = HostIncomplete
+		}
 	}
 	r.Summary = summarize(r)
 }

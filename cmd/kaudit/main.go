@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 )
 
@@ -42,10 +43,30 @@ func (e *exitError) Unwrap() error { return e.err }
 // usageErr marks err as a usage/inventory/policy error (exit 2).
 func usageErr(err error) error { return &exitError{code: exitUsage, err: err} }
 
+// The exit code of a run ended by a signal, after its reports were written:
+// 128 + the signal's number, as a shell reports it (130 SIGINT, 143 SIGTERM).
+func signalExit(sig syscall.Signal) int { return 128 + int(sig) }
+
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The first SIGINT or SIGTERM cancels the run: collectors are told to stop
+	// (SSH signal, end of file on stdin), what arrived is evaluated and the
+	// reports are written, then kaudit exits 130 or 143. A second one exits at
+	// once (the connections close, and the collectors reap themselves).
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancel(context.Background())
+	var got atomic.Int32
+	go func() {
+		s := (<-sigs).(syscall.Signal)
+		got.Store(int32(s))
+		cancel()
+		s = (<-sigs).(syscall.Signal)
+		os.Exit(signalExit(s))
+	}()
 	code := execute(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
+	if s := got.Load(); s != 0 {
+		code = signalExit(syscall.Signal(s))
+	}
 	os.Exit(code)
 }
 
