@@ -202,3 +202,20 @@ func Names(m map[string][]Point) []string {
 	slices.Sort(out)
 	return out
 }
+
+// MemcgIDMax is the memory cgroup ID cap of the kernel (MEM_CGROUP_ID_MAX).
+const MemcgIDMax = 65535
+
+// DaysTo is how many days after LastAt the fit reaches target; ok is false
+// when the counter does not grow.
+func (f Fit) DaysTo(target float64) (days float64, ok bool) {
+	if f.SlopePerDay < 0.5 {
+		return 0, false
+	}
+	return max(target-float64(f.Last), 0) / f.SlopePerDay, true
+}
+
+// Enough reports whether the fit has the history a forecast needs: at
+// least 3 points over at least 24 hours (the kmem.memcg_forecast rule's
+// forecast_min_points and forecast_min_hours).
+func (f Fit) Enough() bool { return f.Points >= 3 && f.SpanHours >= 24 }

@@ -26,7 +26,7 @@ var migrations = [][]string{
 			hosts INTEGER NOT NULL,
 			noncompliant INTEGER NOT NULL,
 			unreachable INTEGER NOT NULL,
-			recorded_at BIGINT NOT NULL
+			recorded_at BIGINT NOT NULL -- Unix nanoseconds: orders runs of one second
 		)`,
 		`CREATE INDEX runs_started ON runs (started_at)`,
 		`CREATE TABLE host_runs (

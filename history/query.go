@@ -55,7 +55,7 @@ func nullp(n sql.NullInt64) *int64 {
 
 // Runs lists the newest limit runs (0: all), newest first.
 func (s *Store) Runs(ctx context.Context, limit int) ([]Run, error) {
-	query := `SELECT ` + runColumns + ` FROM runs ORDER BY started_at DESC, id DESC`
+	query := `SELECT ` + runColumns + ` FROM runs ORDER BY started_at DESC, recorded_at DESC, id DESC`
 	var args []any
 	if limit > 0 {
 		query += ` LIMIT ?`
@@ -88,7 +88,7 @@ var ErrNoRun = errors.New("no such run")
 func (s *Store) FindRun(ctx context.Context, ref string) (Run, error) {
 	ref = strings.TrimSpace(ref)
 	if n, ok := latestOffset(ref); ok {
-		rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+runColumns+` FROM runs ORDER BY started_at DESC, id DESC LIMIT 1 OFFSET ?`), n)
+		rows, err := s.db.QueryContext(ctx, s.q(`SELECT `+runColumns+` FROM runs ORDER BY started_at DESC, recorded_at DESC, id DESC LIMIT 1 OFFSET ?`), n)
 		if err != nil {
 			return Run{}, s.fail("find run "+ref, err)
 		}

@@ -122,6 +122,13 @@ func FillCounters(p *Point, f *facts.Facts) {
 	}
 }
 
+func deref(v *int) int {
+	if v == nil {
+		return -1
+	}
+	return *v
+}
+
 func intp(v *int) *int64 {
 	if v == nil {
 		return nil
@@ -156,7 +163,16 @@ func RunOf(r *report.Report, source string) (Run, error) {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00", r.StartedAt, r.FinishedAt, r.Inventory, r.PolicyDigest)
 	for _, host := range r.Hosts {
+		// the host's identity in this run: status, the facts' time and
+		// counters, and its check statuses (two evaluations within one
+		// second of different facts are two runs)
 		fmt.Fprintf(h, "%s\x00%s\x00", host.Name, host.Status)
+		if f := host.Facts; f != nil {
+			fmt.Fprintf(h, "%s\x00%v\x00%v\x00%v\x00", f.CollectedAt, deref(f.Cgroup.MemoryNumCgroups), deref(f.Cgroup.MemoryLiveDirs), f.Memory.Meminfo["SUnreclaim"])
+		}
+		for _, res := range host.Results {
+			fmt.Fprintf(h, "%s=%s\x00", res.ID, res.Status)
+		}
 		switch host.Status {
 		case report.HostNoncompliant:
 			run.Noncompliant++
@@ -194,7 +210,7 @@ func (s *Store) RecordPoints(ctx context.Context, run Run, points []Point) (bool
 	res, err := tx.ExecContext(ctx, s.q(`INSERT INTO runs (id, started_at, finished_at, inventory, policy_digest, tool_version, fail_on, source, interrupted, hosts, noncompliant, unreachable, recorded_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`),
 		run.ID, run.StartedAt.Unix(), run.FinishedAt.Unix(), run.Inventory, run.PolicyDigest, run.ToolVersion, run.FailOn,
-		run.Source, boolInt(run.Interrupted), run.Hosts, run.Noncompliant, run.Unreachable, time.Now().Unix())
+		run.Source, boolInt(run.Interrupted), run.Hosts, run.Noncompliant, run.Unreachable, time.Now().UnixNano())
 	if err != nil {
 		return false, s.fail("record run "+run.ID, err)
 	}

@@ -19,6 +19,7 @@ import (
 
 func (a *app) gateCommand() *cobra.Command {
 	var out outputFlags
+	var hist historyFlag
 	var planPath, factsPath, projectedOut string
 	cmd := &cobra.Command{
 		Use:   "gate",
@@ -41,10 +42,11 @@ policy error. Anything but 0 means stop.`,
   kaudit gate --facts facts.json -i prod.hcl --plan upgrade.hcl --projected-out projected.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.gate(cmd.Context(), &out, planPath, factsPath, projectedOut)
+			return a.gate(cmd.Context(), &out, planPath, factsPath, projectedOut, hist.target)
 		},
 	}
 	out.register(cmd)
+	hist.register(cmd)
 	f := cmd.Flags()
 	f.StringVar(&planPath, "plan", "", "upgrade plan (HCL, see docs/gate.md; required)")
 	f.StringVar(&factsPath, "facts", "", "judge saved facts (kaudit facts -o, run --facts-out) instead of collecting")
@@ -53,7 +55,7 @@ policy error. Anything but 0 means stop.`,
 	return cmd
 }
 
-func (a *app) gate(ctx context.Context, out *outputFlags, planPath, factsPath, projectedOut string) error {
+func (a *app) gate(ctx context.Context, out *outputFlags, planPath, factsPath, projectedOut, histTarget string) error {
 	targets, err := out.targets()
 	if err != nil {
 		return usageErr(err)
@@ -91,9 +93,10 @@ func (a *app) gate(ctx context.Context, out *outputFlags, planPath, factsPath, p
 	if inv != nil && factsPath == "" {
 		label = audit.InventoryLabel(inv)
 	}
+	hs := a.beginHistory(ctx, historyTarget(histTarget, inv), started)
 	// Judge even when interrupted: what was collected is reported.
 	o, err := gate.Evaluate(context.WithoutCancel(ctx), eng, plan, tg, fleet.Hosts, gate.Options{
-		Meta:    audit.Meta{ToolVersion: toolVersion, Inventory: label, FailOn: out.failOn, StartedAt: started},
+		Meta:    audit.Meta{ToolVersion: toolVersion, Inventory: label, FailOn: out.failOn, StartedAt: started, History: historyInput(hs, started)},
 		Workers: a.concurrency,
 		Waivers: waivers,
 		Now:     time.Now(),
@@ -116,7 +119,7 @@ func (a *app) gate(ctx context.Context, out *outputFlags, planPath, factsPath, p
 		}
 		fmt.Fprintf(a.stderr, "kaudit: wrote projected facts of %d host(s) to %s\n", len(o.Projections), projectedOut)
 	}
-	return a.finish(o.Report, out, targets)
+	return a.recordHistory(ctx, hs, o.Report, a.finish(o.Report, out, targets))
 }
 
 // gateFleet collects the selected hosts, or reads --facts (narrowed by

@@ -84,6 +84,8 @@ r_memcg_forecast := {"status": "not_applicable", "message": layout_desc, "eviden
 	layout == "none"
 } else := {"status": "unknown", "message": "no history: record runs with --history (or the inventory's history block) to forecast memcg exhaustion (docs/history.md)", "evidence": _fc_ev, "remediation": ""} if {
 	not input.history
+} else := {"status": "unknown", "message": sprintf("history unavailable: %s", [one_line(input.history.error)]), "evidence": _fc_ev, "remediation": ""} if {
+	is_string(input.history.error)
 } else := {"status": "unknown", "message": sprintf("memory num_cgroups not read in this run (%s)", [src_note("proc_cgroups")]), "evidence": _fc_ev, "remediation": ""} if {
 	not _num
 } else := {"status": "unknown", "message": sprintf("not enough history: %d run(s) over %s%s, need %d over %d h", [_fc_points, _fc_span_or_zero, _fc_since_or_empty, forecast_min_points, forecast_min_hours]), "evidence": _fc_ev, "remediation": ""} if {

@@ -105,3 +105,9 @@ test_commas if {
 	kmem.commas(1234567) == "1,234,567"
 	kmem.commas(-1840) == "-1,840"
 }
+
+test_memcg_forecast_unknown_when_the_store_failed if {
+	r := result("kmem.memcg_forecast", v1_host(59160, {"error": "history store /x.db: connect: file is not a database"}))
+	r.status == "unknown"
+	r.message == "history unavailable: history store /x.db: connect: file is not a database"
+}
