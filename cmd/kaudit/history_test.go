@@ -218,3 +218,42 @@ func TestParseKeepAndCommas(t *testing.T) {
 		}
 	}
 }
+
+// seedFlatHistory records three earlier runs (1, 2 and 3 days before) of
+// the hosts of a fleet facts file with their counters unchanged, so that
+// kmem.memcg_forecast passes when the file is judged with --history.
+func seedFlatHistory(t *testing.T, factsPath string) string {
+	t.Helper()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "history.db")
+	b, err := os.ReadFile(factsPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := 3; k >= 1; k-- {
+		var ff map[string]any
+		if err := json.Unmarshal(b, &ff); err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range ff["hosts"].([]any) {
+			f, ok := h.(map[string]any)["facts"].(map[string]any)
+			if !ok {
+				continue
+			}
+			at, err := time.Parse(time.RFC3339, f["collected_at"].(string))
+			if err != nil {
+				t.Fatal(err)
+			}
+			f["collected_at"] = at.Add(-time.Duration(k) * 24 * time.Hour).Format(time.RFC3339)
+		}
+		p := filepath.Join(dir, fmt.Sprintf("facts-%d.json", k))
+		out, _ := json.Marshal(ff)
+		if err := os.WriteFile(p, out, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if code, _, stderr := kaudit(t, "eval", "--facts", p, "--history", db, "--report", "json="+filepath.Join(dir, "r.json")); code == exitHistory || code == exitUsage {
+			t.Fatalf("seeding the history: exit %d: %s", code, stderr)
+		}
+	}
+	return db
+}

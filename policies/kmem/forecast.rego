@@ -82,6 +82,8 @@ _fc_ev := object.union(evidence.pick(input, ["cgroup.memory_num_cgroups", "cgrou
 
 r_memcg_forecast := {"status": "not_applicable", "message": layout_desc, "evidence": _fc_ev, "remediation": ""} if {
 	layout == "none"
+} else := {"status": "not_applicable", "message": sprintf("projected state after a reboot the plan implies (num_cgroups predicted %s): the reboot frees the dead memcg IDs and the series starts again; the current forecast is in the current results", [_fc_num_text]), "evidence": _fc_ev, "remediation": ""} if {
+	"cgroup.memory_num_cgroups" in input.predicted
 } else := {"status": "unknown", "message": "no history: record runs with --history (or the inventory's history block) to forecast memcg exhaustion (docs/history.md)", "evidence": _fc_ev, "remediation": ""} if {
 	not input.history
 } else := {"status": "unknown", "message": sprintf("history unavailable: %s", [one_line(input.history.error)]), "evidence": _fc_ev, "remediation": ""} if {
@@ -99,6 +101,8 @@ r_memcg_forecast := {"status": "not_applicable", "message": layout_desc, "eviden
 } else := {"status": "pass", "message": sprintf("%s; %s reached in %s (%s)%s%s", [_fc_growth, commas(_fc_target), _fc_in, _fc_date, _fc_dying_note, _rhel_count_note]), "evidence": _fc_ev, "remediation": ""}
 
 _fc_points := _fc_fit.points if _fc_fit else := 0
+
+_fc_num_text := commas(_num) if _num else := "unknown"
 
 _fc_span_or_zero := _fc_span if _fc_fit else := "0 h"
 

@@ -111,3 +111,10 @@ test_memcg_forecast_unknown_when_the_store_failed if {
 	r.status == "unknown"
 	r.message == "history unavailable: history store /x.db: connect: file is not a database"
 }
+
+test_memcg_forecast_not_applicable_to_a_projected_reboot if {
+	inp := object.union(v1_host(57, growing), {"predicted": ["kernel.release", "cgroup.memory_num_cgroups"]})
+	r := result("kmem.memcg_forecast", inp)
+	r.status == "not_applicable"
+	contains(r.message, "num_cgroups predicted 57")
+}
