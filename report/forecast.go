@@ -20,11 +20,11 @@ const memcgIDMax = 65535
 // num_cgroups over its recorded runs (kaudit's history; docs/history.md)
 // and where it leads.
 type Forecast struct {
-	Status      string  `json:"status"`      // the kmem.memcg_forecast result
-	Points      int     `json:"points"`      // runs in the series since the last reboot or drop
-	SpanHours   float64 `json:"span_hours"`  // first to last point of the series
-	First       int64   `json:"first"`       // num_cgroups at the first point
-	Last        int64   `json:"last"`        // num_cgroups now
+	Status      string  `json:"status"`     // the kmem.memcg_forecast result
+	Points      int     `json:"points"`     // runs in the series since the last reboot or drop
+	SpanHours   float64 `json:"span_hours"` // first to last point of the series
+	First       int64   `json:"first"`      // num_cgroups at the first point
+	Last        int64   `json:"last"`       // num_cgroups now
 	SlopePerDay float64 `json:"slope_per_day"`
 	Target      int64   `json:"target"` // the count projected to (the cap, or its memcg_forecast_share)
 	// DaysToTarget and Date: when the target is reached at this growth;
