@@ -160,14 +160,40 @@ func (s *Store) HostPoints(ctx context.Context, host string, since time.Time) ([
 
 // Series returns the points of every host from since on, oldest first per
 // host: what the forecast of a run is computed from.
+// Only the columns a forecast reads are loaded: status, time, counters,
+// kernel and boot id.
 func (s *Store) Series(ctx context.Context, since time.Time) (map[string][]Point, error) {
-	pts, err := s.points(ctx, "read the recent history", `SELECT `+pointColumns+` FROM host_runs WHERE at >= ? ORDER BY host, at, run_id`, unixOrMin(since))
+	const op = "read the recent history"
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT host, at, status, num_cgroups, live_dirs, dying, sunreclaim_kb, memtotal_kb, slab_caches, kernel_release, boot_id
+		FROM host_runs WHERE at >= ? ORDER BY host, at, run_id`), unixOrMin(since))
 	if err != nil {
-		return nil, err
+		return nil, s.fail(op, err)
 	}
+	defer rows.Close()
 	out := map[string][]Point{}
-	for _, p := range pts {
+	var (
+		host, last string
+		at         int64
+		num, live  sql.NullInt64
+		dying      sql.NullInt64
+		sunr, memt sql.NullInt64
+		slab       sql.NullInt64
+	)
+	for rows.Next() {
+		var p Point
+		if err := rows.Scan(&host, &at, &p.Status, &num, &live, &dying, &sunr, &memt, &slab, &p.KernelRelease, &p.BootID); err != nil {
+			return nil, s.fail(op, err)
+		}
+		if host != last { // one string per host, not per row
+			last = host
+		}
+		p.Host, p.At = last, time.Unix(at, 0).UTC()
+		p.NumCgroups, p.LiveDirs, p.Dying = nullp(num), nullp(live), nullp(dying)
+		p.SUnreclaimKB, p.MemTotalKB, p.SlabCaches = nullp(sunr), nullp(memt), nullp(slab)
 		out[p.Host] = append(out[p.Host], p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.fail(op, err)
 	}
 	return out, nil
 }
