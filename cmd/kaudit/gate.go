@@ -35,7 +35,8 @@ current state. Waivers of the inventory apply to both. See docs/gate.md.
 Exit codes: 0 the gate passes (go); 1 no-go, some host is blocked by a check
 at or above --fail-on; 3 no-go because hosts could not be judged (unreachable
 beyond max_unreachable) and none is blocked; 2 plan, inventory, usage or
-policy error. Anything but 0 means stop.`,
+policy error; 4 (with --history) the reports were written but the run could not
+be recorded. Anything but 0 means stop.`,
 		Example: `  kaudit gate -i prod.hcl --plan upgrade.hcl
   kaudit gate -i prod.hcl --limit group=workers --plan upgrade.hcl --report html=gate.html
   kaudit gate --facts facts.json --plan upgrade.hcl --report json=gate.json

@@ -29,8 +29,9 @@ the reports. Without -i it audits the local machine.
 
 Exit codes: 0 every host compliant; 1 a failing check at or above --fail-on;
 2 usage, inventory or policy error (nothing audited); 3 no failures, but some
-hosts unreachable or incomplete. On Ctrl-C, what was collected is evaluated and
-reported, marked interrupted.`,
+hosts unreachable or incomplete; 4 (with --history) the reports were written but
+the run could not be recorded in the history store. On Ctrl-C, what was
+collected is evaluated and reported, marked interrupted.`,
 		Example: `  kaudit run
   kaudit run -i prod.hcl
   kaudit run -i prod.hcl --report html=out/report.html --report junit=out/junit.xml --report json=out/report.json
