@@ -33,6 +33,8 @@ type Forecast struct {
 	Date         string   `json:"date,omitempty"` // YYYY-MM-DD, UTC
 	// DyingSlopePerDay is the growth of dying memcgs, when known.
 	DyingSlopePerDay *float64 `json:"dying_slope_per_day,omitempty"`
+	// Series is num_cgroups of the recorded runs, oldest first (at most 60).
+	Series []int64 `json:"series,omitempty"`
 }
 
 // ForecastOf reads a host's forecast from its kmem.memcg_forecast result;
@@ -63,6 +65,13 @@ func ForecastOf(h *Host) *Forecast {
 	if d, ok := res.Evidence["history.dying"].(map[string]any); ok {
 		if s, ok := num(d["slope_per_day"]); ok {
 			f.DyingSlopePerDay = &s
+		}
+	}
+	if s, ok := res.Evidence["history.num_cgroups_series"].([]any); ok {
+		for _, v := range s {
+			if n, ok := num(v); ok && len(f.Series) < 60 {
+				f.Series = append(f.Series, int64(n))
+			}
 		}
 	}
 	lastAt, _ := time.Parse(time.RFC3339, str(fit["last_at"]))

@@ -26,6 +26,7 @@ func forecastResult(status string, last int64, slope float64) policies.Result {
 				"first_at": "2026-11-27T00:00:00Z", "last_at": "2026-12-03T00:00:00Z", "slope_per_day": slope,
 			},
 			"history.dying":               map[string]any{"slope_per_day": 12.5},
+			"history.num_cgroups_series":  []any{int64(48120), int64(51800), last},
 			"params.memcg_forecast_share": 1.0,
 		}}
 }
@@ -190,5 +191,44 @@ func TestPromtoolAcceptsTheExposition(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Errorf("promtool check metrics: %v\n%s", err, out)
+	}
+}
+
+func TestForecastInHTML(t *testing.T) {
+	r := forecastReport()
+	if f := r.Hosts[1].Forecast; len(f.Series) != 3 || f.Series[2] != 59160 {
+		t.Fatalf("series = %v", f.Series)
+	}
+	var buf bytes.Buffer
+	if err := (HTML{}).Render(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	i := strings.Index(out, `id="h-soonest"`)
+	a, b := strings.Index(out, `fast &#34;one&#34;`), strings.Index(out, `>slow</a>`)
+	if i < 0 || a < i || b < a {
+		t.Fatalf("no soonest-exhaustion table with the fast host first (%d %d %d)", i, a, b)
+	}
+	if !strings.Contains(out, `65,535 in ~3 days (2026-12-06)`) || !strings.Contains(out, `<polyline fill="none" stroke="currentColor" stroke-width="1.5" points="2.0,22.0 60.0,15.3 118.0,2.0"/>`) {
+		t.Errorf("table lacks the date or the sparkline:\n%s", out[i:min(len(out), i+3000)])
+	}
+	if strings.Contains(out[i:], "<script>alert") {
+		t.Errorf("unescaped host name")
+	}
+}
+
+func TestSparkPoints(t *testing.T) {
+	for _, c := range []struct {
+		in   []int64
+		want string
+	}{
+		{nil, ""},
+		{[]int64{5}, ""},
+		{[]int64{5, 5}, "2.0,12.0 118.0,12.0"},
+		{[]int64{0, 10}, "2.0,22.0 118.0,2.0"},
+	} {
+		if got := sparkPoints(c.in, 120, 24); got != c.want {
+			t.Errorf("sparkPoints(%v) = %q, want %q", c.in, got, c.want)
+		}
 	}
 }

@@ -75,6 +75,7 @@ _fc_ev := object.union(evidence.pick(input, ["cgroup.memory_num_cgroups", "cgrou
 	"history.span_hours": object.get(input, ["history", "span_hours"], 0),
 	"history.num_cgroups": object.get(input, ["history", "num_cgroups"], null),
 	"history.dying": object.get(input, ["history", "dying"], null),
+	"history.num_cgroups_series": _fc_series,
 	"params.memcg_forecast_days": params.memcg_forecast_days,
 	"params.memcg_forecast_share": params.memcg_forecast_share,
 	"memcg_id_max": memcg_id_max,
@@ -101,6 +102,11 @@ r_memcg_forecast := {"status": "not_applicable", "message": layout_desc, "eviden
 } else := {"status": "pass", "message": sprintf("%s; %s reached in %s (%s)%s%s", [_fc_growth, commas(_fc_target), _fc_in, _fc_date, _fc_dying_note, _rhel_count_note]), "evidence": _fc_ev, "remediation": ""}
 
 _fc_points := _fc_fit.points if _fc_fit else := 0
+
+# the num_cgroups of the recorded series, oldest first (the HTML sparkline).
+_fc_series := [n | some r in input.history.series; n := r.num_cgroups; is_number(n)] if {
+	is_array(input.history.series)
+} else := []
 
 _fc_num_text := commas(_num) if _num else := "unknown"
 
