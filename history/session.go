@@ -2,6 +2,7 @@ package history
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/kaudit/kaudit/probes/facts"
@@ -59,13 +60,18 @@ func (s *Session) Record(ctx context.Context, r *report.Report) (Run, bool, erro
 	if s.err != nil {
 		return Run{}, false, s.err
 	}
+	if s.store == nil {
+		return Run{}, false, errors.New("history session closed")
+	}
 	return s.store.Record(ctx, r, SourceRun)
 }
 
-// Close closes the store.
+// Close closes the store; nil-safe, and a second Close does nothing.
 func (s *Session) Close() error {
-	if s.store == nil {
+	if s == nil || s.store == nil {
 		return nil
 	}
-	return s.store.Close()
+	err := s.store.Close()
+	s.store = nil
+	return err
 }

@@ -95,6 +95,7 @@ func (a *app) gate(ctx context.Context, out *outputFlags, planPath, factsPath, p
 		label = audit.InventoryLabel(inv)
 	}
 	hs := a.beginHistory(ctx, historyTarget(histTarget, inv), started)
+	defer hs.Close() // recordHistory closes it too; this covers the error returns
 	// Judge even when interrupted: what was collected is reported.
 	o, err := gate.Evaluate(context.WithoutCancel(ctx), eng, plan, tg, fleet.Hosts, gate.Options{
 		Meta:    audit.Meta{ToolVersion: toolVersion, Inventory: label, FailOn: out.failOn, StartedAt: started, History: historyInput(hs, started)},

@@ -72,6 +72,10 @@ func (a *app) recordHistory(ctx context.Context, s *history.Session, r *report.R
 		return finished
 	}
 	defer s.Close()
+	name := ""
+	if st := s.Store(); st != nil {
+		name = st.Name()
+	}
 	var ee *exitError
 	if errors.As(finished, &ee) && ee.code == exitUsage {
 		return finished
@@ -84,9 +88,9 @@ func (a *app) recordHistory(ctx context.Context, s *history.Session, r *report.R
 		return &exitError{code: exitHistory, err: errors.New("the run was not recorded in the history (the reports were written)")}
 	}
 	if added {
-		fmt.Fprintf(a.stderr, "kaudit: recorded run %s (%d host(s)) in history store %s\n", run.ID, run.Hosts, s.Store().Name())
+		fmt.Fprintf(a.stderr, "kaudit: recorded run %s (%d host(s)) in history store %s\n", run.ID, run.Hosts, name)
 	} else {
-		fmt.Fprintf(a.stderr, "kaudit: run %s is already in history store %s\n", run.ID, s.Store().Name())
+		fmt.Fprintf(a.stderr, "kaudit: run %s is already in history store %s\n", run.ID, name)
 	}
 	return finished
 }
