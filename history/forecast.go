@@ -114,15 +114,18 @@ func theilSen(ss []sample) float64 {
 }
 
 // HostSeries is the past points of a host plus the current one, oldest
-// first: a past point at the current point's time (the same facts recorded
-// before) is dropped.
+// first: past points at or after the current point's time (the same facts
+// recorded before, or a later run when old facts are evaluated) and
+// unreachable ones are dropped, and of points at the same time (one facts
+// file evaluated twice) the last is kept.
 func HostSeries(past []Point, cur Point) []Point {
 	out := make([]Point, 0, len(past)+1)
 	for _, p := range past {
-		if !p.At.Before(cur.At) {
+		if !p.At.Before(cur.At) || p.Status == "unreachable" {
 			continue
 		}
-		if p.Status == "unreachable" {
+		if n := len(out); n > 0 && out[n-1].At.Equal(p.At) {
+			out[n-1] = p
 			continue
 		}
 		out = append(out, p)

@@ -43,10 +43,10 @@ func TestFitCounter(t *testing.T) {
 }
 
 func TestHostSeriesDropsSameTimeAndUnreachable(t *testing.T) {
-	past := []Point{pt(0, 1, "k"), {At: pt(1, 0, "").At, Status: "unreachable"}, pt(2, 3, "k")}
+	past := []Point{pt(0, 1, "k"), pt(0, 2, "k"), {At: pt(1, 0, "").At, Status: "unreachable"}, pt(2, 3, "k"), pt(3, 9, "k")}
 	cur := pt(2, 4, "k")
 	s := HostSeries(past, cur)
-	if len(s) != 2 || *s[1].NumCgroups != 4 {
+	if len(s) != 2 || *s[0].NumCgroups != 2 || *s[1].NumCgroups != 4 {
 		t.Fatalf("HostSeries = %+v", s)
 	}
 }
