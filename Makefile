@@ -9,7 +9,7 @@ STATE ?= $(OUT)/fleet.json
 # Debian packages: the SSH test fleet (openssh, busybox-static, iproute2,
 # dash, mawk), the HTML report's screenshot and JUnit validation (chromium,
 # libxml2-utils).
-DEB_PACKAGES = openssh-server openssh-client busybox-static iproute2 dash mawk chromium libxml2-utils
+DEB_PACKAGES = openssh-server openssh-client busybox-static iproute2 dash mawk chromium libxml2-utils prometheus postgresql
 
 .DEFAULT_GOAL := help
 .PHONY: help build testfleet deps test fleet-up fleet-down fleet-clean demo demo-down
@@ -58,16 +58,21 @@ demo: deps build testfleet ## audit the test fleet: text on stdout, HTML/JUnit/J
 	@mkdir -p $(OUT)
 	@if [ -f $(STATE) ]; then $(BIN)/testfleet down --state $(STATE); fi
 	$(BIN)/testfleet up --state $(STATE)
+	@rm -f $(OUT)/history.db*
+	$(GO) run ./internal/demo/historyseed -state $(STATE) -kaudit $(BIN)/kaudit -history $(OUT)/history.db
 	@ns=$$($(BIN)/testfleet info --state $(STATE) netns); inv=$$($(BIN)/testfleet info --state $(STATE) inventory); \
 	rc=0; ip netns exec $$ns $(BIN)/kaudit run -i $$inv --report text --report html=$(OUT)/report.html \
-		--report junit=$(OUT)/junit.xml --report json=$(OUT)/report.json || rc=$$?; \
+		--report junit=$(OUT)/junit.xml --report json=$(OUT)/report.json \
+		--report prom=$(OUT)/kaudit.prom --history $(OUT)/history.db || rc=$$?; \
 	case $$rc in \
 		0) echo "demo: kaudit exit 0: every host compliant" ;; \
 		1) echo "demo: kaudit exit 1: failing checks found (expected on this fleet)" ;; \
 		3) echo "demo: kaudit exit 3: some hosts unreachable or incomplete" ;; \
+		4) echo "demo: kaudit exit 4: the history store failed (the reports were written)" ;; \
 		*) echo "demo: kaudit failed with exit $$rc" >&2; exit $$rc ;; \
 	esac; \
-	echo "demo: reports in $(OUT)/report.html, $(OUT)/junit.xml, $(OUT)/report.json; inventory $$inv"; \
+	echo "demo: reports in $(OUT)/report.html, $(OUT)/junit.xml, $(OUT)/report.json, metrics in $(OUT)/kaudit.prom; inventory $$inv"; \
+	echo "demo: the forecast: $(BIN)/kaudit history host seed003-centos78 --history $(OUT)/history.db"; \
 	echo "demo: make demo-down stops the fleet"
 
 demo-down: fleet-down ## stop the demo's fleet

@@ -22,6 +22,7 @@ type rawFile struct {
 	Hosts    []*rawNamed `hcl:"host,block"`
 	Params   []*rawBlock `hcl:"params,block"`
 	Waivers  []*rawNamed `hcl:"waiver,block"`
+	History  []*rawBlock `hcl:"history,block"`
 }
 
 type rawBlock struct {
@@ -45,7 +46,8 @@ const (
 	kindGroup
 	kindHost
 	kindWaiver
-	kindParams // free-form; not in attrSpecs
+	kindParams  // free-form; not in attrSpecs
+	kindHistory // its own schema (history.go); not in attrSpecs
 )
 
 func (k blockKind) String() string {
@@ -62,6 +64,8 @@ func (k blockKind) String() string {
 		return "waiver"
 	case kindParams:
 		return "params"
+	case kindHistory:
+		return "history"
 	}
 	return "unknown"
 }

@@ -247,6 +247,7 @@ func (r *loadRun) decodeFiles(files []parsedFile) []*decl {
 		named(kindHost, raw.Hosts)
 		unnamed(kindParams, raw.Params)
 		named(kindWaiver, raw.Waivers)
+		unnamed(kindHistory, raw.History)
 	}
 	slices.SortStableFunc(out, func(a, b *decl) int {
 		switch {

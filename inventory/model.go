@@ -12,6 +12,7 @@ type Inventory struct {
 	Groups   map[string]*Group   // by name
 	Params   map[string]any      // the params block as plain Go values (float64, string, bool, []any, map[string]any)
 	Waivers  []*Waiver
+	History  *History // the history block; nil when there is none
 }
 
 // Host is one target with its effective settings.

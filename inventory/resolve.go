@@ -75,6 +75,7 @@ type declared struct {
 	targets      []any // *groupDecl and *hostDecl in file order
 	waivers      []*decl
 	params       []*decl
+	history      []*decl
 }
 
 // run decodes and resolves the parsed files. The result is meaningful only
@@ -102,6 +103,7 @@ func (r *loadRun) run(files []parsedFile) *Inventory {
 		}
 	}
 	r.decodeParams(inv, ds.params)
+	r.decodeHistory(inv, ds.history)
 	return inv
 }
 
@@ -191,6 +193,8 @@ func (r *loadRun) declare(decls []*decl) *declared {
 			ds.waivers = append(ds.waivers, d)
 		case kindParams:
 			ds.params = append(ds.params, d)
+		case kindHistory:
+			ds.history = append(ds.history, d)
 		}
 	}
 	return ds

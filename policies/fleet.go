@@ -77,7 +77,7 @@ func (e *Engine) EvalHost(ctx context.Context, in EvalInput) []Result {
 			continue
 		}
 		if v == nil {
-			v = hostValue(e.factsValue(in.Facts), in.Host, nil)
+			v = withHistory(hostValue(e.factsValue(in.Facts), in.Host, nil), in.History)
 		}
 		out = append(out, p.eval(ctx, v)...)
 	}
@@ -99,7 +99,7 @@ func (e *Engine) EvalFleet(ctx context.Context, in []EvalInput, workers int) [][
 	}
 	fleet := fleetValue(in, fvs)
 	parallel(len(in), workers, func(i int) {
-		v := hostValue(fvs[i], in[i].Host, fleet)
+		v := withHistory(hostValue(fvs[i], in[i].Host, fleet), in[i].History)
 		for _, p := range e.packs {
 			if p.fleet {
 				out[i] = append(out[i], p.eval(ctx, v)...)

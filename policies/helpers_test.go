@@ -72,7 +72,7 @@ func byID(t testing.TB, rs []Result) map[string]Result {
 var kmemIDs = []string{
 	"kmem.kernel", "kmem.accounting", "kmem.nokmem_boot", "kmem.boot_drift", "kmem.memcg_disabled",
 	"kmem.runc", "kmem.kubelet", "kmem.memcg_headroom", "kmem.memcg_zombies", "kmem.kernel_log",
-	"kmem.slab_pressure", "kmem.fragmentation", "kmem.risk",
+	"kmem.slab_pressure", "kmem.fragmentation", "kmem.risk", "kmem.memcg_forecast",
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -20,6 +20,9 @@ type HostInput struct {
 type EvalInput struct {
 	Facts *facts.Facts // nil: nothing collected (every check is unknown)
 	Host  HostInput
+	// History is input.history: the host's recorded series (history.Input);
+	// nil without a history store.
+	History map[string]any
 }
 
 // inventoryValue is input.inventory: {"name", "groups", "labels"}.

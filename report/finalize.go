@@ -99,6 +99,7 @@ func Finalize(r *Report, failOn string) {
 		failOn = "info"
 	}
 	r.FailOn = failOn
+	fillForecasts(r)
 	if r.Schema == "" {
 		r.Schema = Schema
 	}

@@ -60,6 +60,7 @@ type htmlView struct {
 	UnreachMore  int
 	Reasons      []htmlCount
 	Plan         *htmlPlan
+	Soonest      *htmlSoonest // html_forecast.go
 	Notices      []htmlNotice
 	Missing      []BaselineMissing
 	MissingMore  int
@@ -210,6 +211,7 @@ func htmlViewOf(r *Report) htmlView {
 	}
 	v.Title = "kaudit · " + v.Inventory
 	v.Duration = runTook(r)
+	v.Soonest = htmlSoonestOf(r)
 	if r.Summary.Baseline != nil {
 		v.BaselineN = r.Summary.Baseline
 	}

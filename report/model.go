@@ -118,6 +118,9 @@ type Host struct {
 	Gate         string            `json:"gate,omitempty"`
 	GateBlockers []string          `json:"gate_blockers,omitempty"`
 	Projected    []policies.Result `json:"projected,omitempty"`
+	// Forecast is the memory cgroup exhaustion forecast (forecast.go), set
+	// when the host has a num_cgroups history.
+	Forecast *Forecast `json:"forecast,omitempty"`
 }
 
 // Gate verdicts of Host.Gate and Plan.Verdict.

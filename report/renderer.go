@@ -22,7 +22,7 @@ type Options struct {
 }
 
 // Formats lists the report formats New accepts.
-func Formats() []string { return []string{"text", "json", "junit", "html"} }
+func Formats() []string { return []string{"text", "json", "junit", "html", "prom"} }
 
 // New returns the renderer for format: text, json, junit or html.
 func New(format string, opts Options) (Renderer, error) {
@@ -35,6 +35,8 @@ func New(format string, opts Options) (Renderer, error) {
 		return JUnit{}, nil
 	case "html":
 		return HTML{}, nil
+	case "prom":
+		return Prom{}, nil
 	}
 	return nil, fmt.Errorf("report format %q: want one of %s", format, strings.Join(Formats(), ", "))
 }
@@ -43,8 +45,14 @@ func New(format string, opts Options) (Renderer, error) {
 // same directory, flushed, fsynced and renamed over path, then the directory
 // is fsynced. If render or any step fails, the temporary file is removed and
 // path is left as it was (absent, or the previous report). The file is
-// created with mode 0644.
+// created with mode 0644. A path that exists and is not a regular file
+// (/dev/null, /dev/stdout, a FIFO) is written in place: renaming over it
+// would replace a device node with a file (as root: /dev/null for every
+// process of the machine).
 func WriteFileAtomic(path string, render func(io.Writer) error) (err error) {
+	if fi, serr := os.Stat(path); serr == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
+		return writeInPlace(path, render)
+	}
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -85,6 +93,26 @@ func WriteFileAtomic(path string, render func(io.Writer) error) (err error) {
 	if d, derr := os.Open(dir); derr == nil {
 		d.Sync()
 		d.Close()
+	}
+	return nil
+}
+
+// writeInPlace writes render's output to an existing non-regular file.
+func writeInPlace(path string, render func(io.Writer) error) error {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	bw := bufio.NewWriterSize(f, 256<<10)
+	err = render(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
 }

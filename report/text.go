@@ -50,6 +50,7 @@ func (t *Text) Render(w io.Writer, r *Report) error {
 	o.hostSummary(r)
 	o.failingChecks(r)
 	o.lists(r, t.Verbose)
+	o.soonest(r, t.Verbose)
 	if r.Plan != nil {
 		o.plan(r, t.Verbose)
 	}

@@ -19,6 +19,7 @@ import (
 
 func (a *app) gateCommand() *cobra.Command {
 	var out outputFlags
+	var hist historyFlag
 	var planPath, factsPath, projectedOut string
 	cmd := &cobra.Command{
 		Use:   "gate",
@@ -34,17 +35,19 @@ current state. Waivers of the inventory apply to both. See docs/gate.md.
 Exit codes: 0 the gate passes (go); 1 no-go, some host is blocked by a check
 at or above --fail-on; 3 no-go because hosts could not be judged (unreachable
 beyond max_unreachable) and none is blocked; 2 plan, inventory, usage or
-policy error. Anything but 0 means stop.`,
+policy error; 4 (with --history) the reports were written but the run could not
+be recorded. Anything but 0 means stop.`,
 		Example: `  kaudit gate -i prod.hcl --plan upgrade.hcl
   kaudit gate -i prod.hcl --limit group=workers --plan upgrade.hcl --report html=gate.html
   kaudit gate --facts facts.json --plan upgrade.hcl --report json=gate.json
   kaudit gate --facts facts.json -i prod.hcl --plan upgrade.hcl --projected-out projected.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.gate(cmd.Context(), &out, planPath, factsPath, projectedOut)
+			return a.gate(cmd.Context(), &out, planPath, factsPath, projectedOut, hist.target)
 		},
 	}
 	out.register(cmd)
+	hist.register(cmd)
 	f := cmd.Flags()
 	f.StringVar(&planPath, "plan", "", "upgrade plan (HCL, see docs/gate.md; required)")
 	f.StringVar(&factsPath, "facts", "", "judge saved facts (kaudit facts -o, run --facts-out) instead of collecting")
@@ -53,7 +56,7 @@ policy error. Anything but 0 means stop.`,
 	return cmd
 }
 
-func (a *app) gate(ctx context.Context, out *outputFlags, planPath, factsPath, projectedOut string) error {
+func (a *app) gate(ctx context.Context, out *outputFlags, planPath, factsPath, projectedOut, histTarget string) error {
 	targets, err := out.targets()
 	if err != nil {
 		return usageErr(err)
@@ -91,9 +94,11 @@ func (a *app) gate(ctx context.Context, out *outputFlags, planPath, factsPath, p
 	if inv != nil && factsPath == "" {
 		label = audit.InventoryLabel(inv)
 	}
+	hs := a.beginHistory(ctx, historyTarget(histTarget, inv), started)
+	defer hs.Close() // recordHistory closes it too; this covers the error returns
 	// Judge even when interrupted: what was collected is reported.
 	o, err := gate.Evaluate(context.WithoutCancel(ctx), eng, plan, tg, fleet.Hosts, gate.Options{
-		Meta:    audit.Meta{ToolVersion: toolVersion, Inventory: label, FailOn: out.failOn, StartedAt: started},
+		Meta:    audit.Meta{ToolVersion: toolVersion, Inventory: label, FailOn: out.failOn, StartedAt: started, History: historyInput(hs, started)},
 		Workers: a.concurrency,
 		Waivers: waivers,
 		Now:     time.Now(),
@@ -116,7 +121,7 @@ func (a *app) gate(ctx context.Context, out *outputFlags, planPath, factsPath, p
 		}
 		fmt.Fprintf(a.stderr, "kaudit: wrote projected facts of %d host(s) to %s\n", len(o.Projections), projectedOut)
 	}
-	return a.finish(o.Report, out, targets)
+	return a.recordHistory(ctx, hs, o.Report, a.finish(o.Report, out, targets))
 }
 
 // gateFleet collects the selected hosts, or reads --facts (narrowed by

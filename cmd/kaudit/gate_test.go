@@ -30,7 +30,7 @@ func TestGateExamples(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			js, proj := filepath.Join(dir, "gate.json"), filepath.Join(dir, "projected.json")
-			args := append([]string{"gate", "--facts", gateFacts, "--report", "json=" + js, "--projected-out", proj}, tt.args...)
+			args := append([]string{"gate", "--facts", gateFacts, "--history", seedFlatHistory(t, gateFacts), "--report", "json=" + js, "--projected-out", proj}, tt.args...)
 			code, _, stderr := kaudit(t, args...)
 			if code != tt.code {
 				t.Fatalf("exit %d, want %d; stderr:\n%s", code, tt.code, stderr)
@@ -129,7 +129,7 @@ waiver "kmem.kernel_log" {
 		t.Fatal(err)
 	}
 	js := filepath.Join(dir, "gate.json")
-	code, _, stderr := kaudit(t, "gate", "--facts", gateFacts, "-i", inv, "--limit", "group=workers", "--plan", "../../examples/plans/kubelet-1.15.hcl", "--report", "json="+js)
+	code, _, stderr := kaudit(t, "gate", "--facts", gateFacts, "--history", seedFlatHistory(t, gateFacts), "-i", inv, "--limit", "group=workers", "--plan", "../../examples/plans/kubelet-1.15.hcl", "--report", "json="+js)
 	if code != exitFailures {
 		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
 	}

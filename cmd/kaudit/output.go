@@ -23,7 +23,7 @@ type outputFlags struct {
 
 func (o *outputFlags) register(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringArrayVar(&o.reports, "report", nil, "report FORMAT[=PATH]: text, json, junit, html (repeatable; default text on stdout)")
+	f.StringArrayVar(&o.reports, "report", nil, "report FORMAT[=PATH]: text, json, junit, html, prom (repeatable; default text on stdout)")
 	f.StringVar(&o.factsOut, "facts-out", "", "also save the collected facts to this file (re-evaluate with kaudit eval)")
 	f.StringVar(&o.baseline, "baseline", "", "earlier JSON report: mark results new / fixed / unchanged")
 	f.StringVar(&o.failOn, "fail-on", "high", "lowest severity whose failure fails a host and the exit code: critical, high, medium, low, info")
@@ -42,6 +42,8 @@ func defaultPath(format string) string {
 		return "kaudit-junit.xml"
 	case "html":
 		return "kaudit-report.html"
+	case "prom":
+		return "kaudit.prom"
 	}
 	return ""
 }
@@ -60,9 +62,9 @@ func (o *outputFlags) targets() ([]reportTarget, error) {
 		format, path, _ := strings.Cut(s, "=")
 		format = strings.ToLower(strings.TrimSpace(format))
 		switch format {
-		case "text", "json", "junit", "html":
+		case "text", "json", "junit", "html", "prom":
 		default:
-			return nil, fmt.Errorf("--report %q: unknown format %q (want text, json, junit or html)", s, format)
+			return nil, fmt.Errorf("--report %q: unknown format %q (want text, json, junit, html or prom)", s, format)
 		}
 		if path == "" {
 			path = defaultPath(format)

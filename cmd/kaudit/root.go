@@ -61,6 +61,7 @@ Without -i, kaudit audits the local machine.`,
 		a.inventoryCommand(),
 		a.waiverCommand(),
 		a.versionCommand(),
+		NewCmdHistory(a),
 	)
 	return root
 }

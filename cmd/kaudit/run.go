@@ -19,6 +19,7 @@ import (
 
 func (a *app) runCommand() *cobra.Command {
 	var out outputFlags
+	var hist historyFlag
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Collect facts from every host, evaluate the policies and report",
@@ -28,8 +29,9 @@ the reports. Without -i it audits the local machine.
 
 Exit codes: 0 every host compliant; 1 a failing check at or above --fail-on;
 2 usage, inventory or policy error (nothing audited); 3 no failures, but some
-hosts unreachable or incomplete. On Ctrl-C, what was collected is evaluated and
-reported, marked interrupted.`,
+hosts unreachable or incomplete; 4 (with --history) the reports were written but
+the run could not be recorded in the history store. On Ctrl-C, what was
+collected is evaluated and reported, marked interrupted.`,
 		Example: `  kaudit run
   kaudit run -i prod.hcl
   kaudit run -i prod.hcl --report html=out/report.html --report junit=out/junit.xml --report json=out/report.json
@@ -37,14 +39,15 @@ reported, marked interrupted.`,
   kaudit run -i prod.hcl --baseline last.json --report json=today.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.run(cmd.Context(), &out)
+			return a.run(cmd.Context(), &out, hist.target)
 		},
 	}
 	out.register(cmd)
+	hist.register(cmd)
 	return cmd
 }
 
-func (a *app) run(ctx context.Context, out *outputFlags) error {
+func (a *app) run(ctx context.Context, out *outputFlags, histTarget string) error {
 	targets, err := out.targets()
 	if err != nil {
 		return usageErr(err)
@@ -58,6 +61,7 @@ func (a *app) run(ctx context.Context, out *outputFlags) error {
 		return err
 	}
 	started := time.Now()
+	hs := a.beginHistory(ctx, historyTarget(histTarget, inv), started)
 	// Each host is evaluated as its facts arrive; the evaluation goes on
 	// when interrupted: what was collected is reported.
 	prog := newProgress(a.stderr, len(hosts), isTerminal(a.stderr) && a.getenv("CI") == "")
@@ -66,6 +70,7 @@ func (a *app) run(ctx context.Context, out *outputFlags) error {
 		Inventory:   audit.InventoryLabel(inv),
 		FailOn:      out.failOn,
 		StartedAt:   started,
+		History:     historyInput(hs, started),
 	})
 	prog.finish()
 	if interrupted {
@@ -78,7 +83,7 @@ func (a *app) run(ctx context.Context, out *outputFlags) error {
 	}
 	r.Interrupted = interrupted
 	a.applyWaivers(r, inv, eng)
-	return a.finish(r, out, targets)
+	return a.recordHistory(ctx, hs, r, a.finish(r, out, targets))
 }
 
 // collect runs the collection with a progress line on a terminal.
@@ -144,6 +149,7 @@ and re-evaluate later with kaudit eval --facts.`,
 
 func (a *app) evalCommand() *cobra.Command {
 	var out outputFlags
+	var hist historyFlag
 	var factsPath string
 	cmd := &cobra.Command{
 		Use:   "eval",
@@ -173,18 +179,22 @@ packs, producing the same reports and exit codes as run. Nothing is contacted.`,
 			if err != nil {
 				return err
 			}
+			started := time.Now()
+			hs := a.beginHistory(cmd.Context(), historyTarget(hist.target, inv), started)
 			r := audit.Evaluate(cmd.Context(), eng, ff.Hosts, audit.Meta{
 				ToolVersion: toolVersion,
 				Inventory:   ff.Inventory,
 				FailOn:      out.failOn,
-				StartedAt:   time.Now(),
+				StartedAt:   started,
+				History:     historyInput(hs, started),
 			}, a.concurrency)
 			r.Interrupted = ff.Interrupted
 			a.applyWaivers(r, inv, eng)
-			return a.finish(r, &out, targets)
+			return a.recordHistory(cmd.Context(), hs, r, a.finish(r, &out, targets))
 		},
 	}
 	out.register(cmd)
+	hist.register(cmd)
 	cmd.Flags().StringVar(&factsPath, "facts", "", "facts file to evaluate (required)")
 	_ = cmd.MarkFlagRequired("facts")
 	return cmd

@@ -25,6 +25,9 @@ type Meta struct {
 	FailOn      string
 	StartedAt   time.Time
 	Now         func() time.Time // nil = time.Now
+	// History gives a host's input.history (the history package's
+	// series); nil: no history store, no input.history.
+	History func(h FleetHost) map[string]any
 }
 
 func (m Meta) now() time.Time {
@@ -74,7 +77,7 @@ func Evaluate(ctx context.Context, eng *policies.Engine, hosts []FleetHost, meta
 	var index []int
 	for i, h := range hosts {
 		if r.Hosts[i] = reportHost(h); h.Facts != nil {
-			inputs = append(inputs, evalInput(h))
+			inputs = append(inputs, evalInput(h, meta.History))
 			index = append(index, i)
 		}
 	}
@@ -105,7 +108,7 @@ func Run(ctx context.Context, eng *policies.Engine, inv *inventory.Inventory, ho
 	for range runtime.GOMAXPROCS(0) {
 		wg.Go(func() {
 			for i := range work {
-				r.Hosts[i].Results = eng.EvalHost(evalCtx, evalInput(out[i]))
+				r.Hosts[i].Results = eng.EvalHost(evalCtx, evalInput(out[i], meta.History))
 			}
 		})
 	}
@@ -129,7 +132,7 @@ func Run(ctx context.Context, eng *policies.Engine, inv *inventory.Inventory, ho
 		var idx []int
 		for i, h := range out {
 			if h.Facts != nil {
-				inputs = append(inputs, evalInput(h))
+				inputs = append(inputs, evalInput(h, meta.History))
 				idx = append(idx, i)
 			}
 		}
@@ -179,8 +182,12 @@ func reportHost(h FleetHost) report.Host {
 	return rh
 }
 
-func evalInput(h FleetHost) policies.EvalInput {
-	return policies.EvalInput{Facts: h.Facts, Host: policies.HostInput{Name: h.Name, Groups: h.Groups, Labels: h.Labels}}
+func evalInput(h FleetHost, history func(FleetHost) map[string]any) policies.EvalInput {
+	in := policies.EvalInput{Facts: h.Facts, Host: policies.HostInput{Name: h.Name, Groups: h.Groups, Labels: h.Labels}}
+	if history != nil {
+		in.History = history(h)
+	}
+	return in
 }
 
 // sortResults orders a host's results by check id (stable), never nil.

@@ -141,6 +141,14 @@ checks := {
 		"sources": ["seed 002 (/proc/buddyinfo of a broken and a healthy node)"],
 		"remediation": "stop-gap: echo 1 > /proc/sys/vm/compact_memory; drain the node (kubectl drain <node> --ignore-daemonsets) and reboot it to release the leaked memcg IDs and slab, then apply kmem.risk's fix so it does not come back",
 	},
+	"kmem.memcg_forecast": {
+		"order": 14,
+		"title": "Memory cgroup IDs not forecast to run out soon",
+		"severity": "high",
+		"description": "From the host's recorded history (--history; docs/history.md): a robust (Theil-Sen) fit of the growth of memory num_cgroups over the runs since the last reboot or drop of the count, with at least 3 runs over at least 24 h, projected to the 65535 memcg ID cap (or params.memcg_forecast_share of it). Fails when the cap is reached sooner than params.memcg_forecast_days (default 14); passes when the count is flat or the date is further; unknown without history or with too little of it (the message says how much there is). The growth of dying memcgs is shown too. On RHEL 3.10 num_cgroups under-reports (kubernetes#61937), so the date is a lower bound of the danger.",
+		"sources": ["seed 003 (reproduction to 65513)", "kubernetes/kubernetes#61937 (count under-reports on RHEL 3.10)", "Theil 1950, Sen 1968 (median of pairwise slopes)"],
+		"remediation": "schedule a drain and reboot of the node before the date (kubectl drain <node> --ignore-daemonsets, reboot) to release the leaked memcg IDs, then apply kmem.risk's fix so the count stops growing",
+	},
 	"kmem.risk": {
 		"order": 13,
 		"title": "Node exposed to the kmem leak (bottom line)",

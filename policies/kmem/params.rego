@@ -19,6 +19,11 @@ default_params := {
 	# kernel-log signature ids (probes/facts Sig*) not to judge, e.g.
 	# ["memcg_oom"] on nodes where container OOM kills are routine.
 	"kernel_log_ignore": [],
+	# kmem.memcg_forecast: fail when the memcg ID cap is forecast to be
+	# reached within this many days; the share of the cap it projects to
+	# (set it to memcg_headroom_fail to forecast when that check fails).
+	"memcg_forecast_days": 14,
+	"memcg_forecast_share": 1.0,
 }
 
 # memcg IDs per kernel (MEM_CGROUP_ID_MAX).

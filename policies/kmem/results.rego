@@ -18,6 +18,7 @@ verdicts := {
 	"kmem.slab_pressure": r_slab_pressure,
 	"kmem.fragmentation": r_fragmentation,
 	"kmem.risk": r_risk,
+	"kmem.memcg_forecast": r_memcg_forecast,
 }
 
 # id, title and severity of each check (constant: the engine computes it once).
