@@ -226,7 +226,7 @@ func TestRiskNotFooledByHalfFixes(t *testing.T) {
 }
 
 // TestMitigatedRHEL7PassesHighAndAbove is the spec's promise, given a flat
-// history (without one kmem.memcg_forecast is unknown: no history).
+// history (without one kmem.memcg_forecast is not_applicable: no store).
 func TestMitigatedRHEL7PassesHighAndAbove(t *testing.T) {
 	e := newEngine(t, Options{})
 	flat := map[string]any{"runs": 3, "span_hours": 48, "num_cgroups": map[string]any{

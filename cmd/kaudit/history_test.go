@@ -74,7 +74,7 @@ func TestEvalHistoryForecastAndCommands(t *testing.T) {
 	if code != exitFailures {
 		t.Fatalf("eval exit %d: %s", code, stderr)
 	}
-	if st, msg := forecastOf(t, filepath.Join(dir, "nohist.json")); st != "unknown" || !strings.HasPrefix(msg, "no history") {
+	if st, msg := forecastOf(t, filepath.Join(dir, "nohist.json")); st != "not_applicable" || !strings.HasPrefix(msg, "no history store configured") {
 		t.Errorf("without history: %s: %s", st, msg)
 	}
 

@@ -85,12 +85,15 @@ r_memcg_forecast := {"status": "not_applicable", "message": layout_desc, "eviden
 	layout == "none"
 } else := {"status": "not_applicable", "message": sprintf("projected state after a reboot the plan implies (num_cgroups predicted %s): the reboot frees the dead memcg IDs and the series starts again; the current forecast is in the current results", [_fc_num_text]), "evidence": _fc_ev, "remediation": ""} if {
 	"cgroup.memory_num_cgroups" in input.predicted
-} else := {"status": "unknown", "message": "no history: record runs with --history (or the inventory's history block) to forecast memcg exhaustion (docs/history.md)", "evidence": _fc_ev, "remediation": ""} if {
+} else := {"status": "unknown", "message": sprintf("memory num_cgroups not read in this run (%s)", [src_note("proc_cgroups")]), "evidence": _fc_ev, "remediation": ""} if {
+	not _num
+} else := {"status": "not_applicable", "message": "no history store configured: a forecast needs earlier runs; record them with --history (or the inventory's history block) to forecast memcg exhaustion (docs/history.md)", "evidence": _fc_ev, "remediation": ""} if {
+	# Without a store the question cannot be asked: an unknown here would make
+	# every host incomplete (exit 3) in every run that does not keep history.
+	# With a store, too little history is unknown (below).
 	not input.history
 } else := {"status": "unknown", "message": sprintf("history unavailable: %s", [one_line(input.history.error)]), "evidence": _fc_ev, "remediation": ""} if {
 	is_string(input.history.error)
-} else := {"status": "unknown", "message": sprintf("memory num_cgroups not read in this run (%s)", [src_note("proc_cgroups")]), "evidence": _fc_ev, "remediation": ""} if {
-	not _num
 } else := {"status": "unknown", "message": sprintf("not enough history: %d run(s) over %s%s, need %d over %d h", [_fc_points, _fc_span_or_zero, _fc_since_or_empty, forecast_min_points, forecast_min_hours]), "evidence": _fc_ev, "remediation": ""} if {
 	not _fc_enough
 } else := {"status": "fail", "message": sprintf("memory cgroups at %s, at or above %s%s", [commas(_fc_fit.last), commas(_fc_target), _rhel_count_note]), "evidence": _fc_ev, "remediation": checks["kmem.memcg_forecast"].remediation} if {

@@ -28,10 +28,10 @@ test_memcg_forecast_fail_with_the_date if {
 	r.evidence["history.num_cgroups"].slope_per_day == 1840
 }
 
-test_memcg_forecast_unknown_without_history if {
+test_memcg_forecast_not_applicable_without_a_store if {
 	r := result("kmem.memcg_forecast", object.remove(v1_host(59160, {}), ["history"]))
-	r.status == "unknown"
-	startswith(r.message, "no history")
+	r.status == "not_applicable"
+	startswith(r.message, "no history store configured")
 }
 
 test_forecast_with_too_little_history_says_how_much if {
