@@ -9,7 +9,7 @@ STATE ?= $(OUT)/fleet.json
 # Debian packages: the SSH test fleet (openssh, busybox-static, iproute2,
 # dash, mawk), the HTML report's screenshot and JUnit validation (chromium,
 # libxml2-utils).
-DEB_PACKAGES = openssh-server openssh-client busybox-static iproute2 dash mawk chromium libxml2-utils prometheus postgresql
+DEB_PACKAGES = openssh-server openssh-client busybox-static iproute2 dash mawk gawk chromium libxml2-utils prometheus postgresql
 
 .DEFAULT_GOAL := help
 .PHONY: help build testfleet deps test fleet-up fleet-down fleet-clean demo demo-down
@@ -77,8 +77,11 @@ demo: deps build testfleet ## audit the test fleet: text on stdout, HTML/JUnit/J
 
 demo-down: fleet-down ## stop the demo's fleet
 
-.PHONY: bench
-bench: build ## benchmarks: go test -bench, then kaudit vs pdsh vs Ansible on N test fleet hosts (root; N=500 RUNS=3)
+.PHONY: bench bench-klog
+bench-klog: ## the collector's kernel-log scan of 64 MiB of all-matching lines, node CPU per awk (mawk, gawk, busybox awk)
+	$(GO) test -run '^$$' -bench '^BenchmarkKernelLogScan$$' -benchtime 3x ./probes/collector
+
+bench: build bench-klog ## benchmarks: go test -bench, then kaudit vs pdsh vs Ansible on N test fleet hosts (root; N=500 RUNS=3)
 	$(GO) test -run '^$$' -bench '^(BenchmarkLoad10k|BenchmarkSplitBuild|BenchmarkEval|BenchmarkOPAFloor)$$' -benchmem ./inventory ./probes/parse ./policies
 	@mkdir -p $(OUT)
 	$(GO) run ./bench/fleetbench -n $(or $(N),500) -runs $(or $(RUNS),3) -kaudit $(BIN)/kaudit \
