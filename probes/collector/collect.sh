@@ -168,10 +168,13 @@ now() {
 	case $u in '' | *[!0-9]*) ;; *) NOW=$u ;; esac
 }
 
-# left [MAX]: LEFT = seconds left of the node budget, at most MAX.
+# left [MAX]: LEFT = seconds left of the node budget, at most MAX. The last
+# RESERVE seconds are kept for reaping a command that ran out of time and for
+# the sections after it, so a timed-out command never meets the watchdog.
+RESERVE=3
 left() {
 	now
-	LEFT=$((DL - NOW))
+	LEFT=$((DL - NOW - RESERVE))
 	[ "$LEFT" -lt 0 ] && LEFT=0
 	if [ -n "${1:-}" ] && [ "$LEFT" -gt "$1" ]; then LEFT=$1; fi
 }
@@ -257,8 +260,9 @@ pids() {
 }
 
 # reap PID...: stop PID and its descendants, send them SIGTERM and SIGCONT,
-# and SIGKILL whatever is left a second later (the same processes: pid and
-# start time checked, so a reused pid is never hit). Never this shell.
+# and a second later stop what is left (with what it forked meanwhile) and
+# SIGKILL it (the same processes: pid and start time checked, so a reused pid
+# is never hit). Never this shell.
 reap() {
 	desc "$@"
 	pids
@@ -281,6 +285,14 @@ reap() {
 	# shellcheck disable=SC2086
 	kill -CONT $P_ 2>/dev/null
 	pause 1
+	# what forked since (a child of a process that ignores SIGTERM) goes too
+	desc "$@"
+	pids
+	# shellcheck disable=SC2086
+	kill -STOP $P_ 2>/dev/null
+	for x in $D; do
+		case $all in *" ${x%%:*}:"*) ;; *) all="$all$x " ;; esac
+	done
 	for x in $all; do
 		p=${x%%:*} s=${x#*:}
 		[ "$s" = - ] && continue

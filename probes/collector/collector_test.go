@@ -167,3 +167,40 @@ func FuzzSplit(f *testing.F) {
 		}
 	})
 }
+
+func TestSplitRunMarkers(t *testing.T) {
+	n := "abc"
+	raw := "@@KAUDIT:abc:BEGIN cmdline /proc/cmdline\nro quiet\n@@KAUDIT:abc:END cmdline rc=0 trunc=0\n" +
+		"@@KAUDIT:abc:BEGIN runc runc --version\npartial\nkaudit: timed out after 5s\n@@KAUDIT:abc:END runc rc=124 trunc=0 why=timeout\n" +
+		"@@KAUDIT:abc:BEGIN kubelet kubelet --version\nkaudit: not run\n@@KAUDIT:abc:END kubelet rc=124 trunc=0 why=budget\n" +
+		"@@KAUDIT:abc:BEGIN docker docker --version\nkaudit: cannot fork\n@@KAUDIT:abc:END docker rc=125 trunc=0 why=fork\n" +
+		"@@KAUDIT:abc:BEGIN meminfo /proc/meminfo\nMemTotal: 1 kB\n" +
+		"@@KAUDIT:abc:ABORT budget\n"
+	r := SplitRun([]byte(raw), n)
+	if r.Done || r.Abort != "budget" || len(r.Sections) != 5 {
+		t.Fatalf("done %v abort %q sections %d", r.Done, r.Abort, len(r.Sections))
+	}
+	want := []struct {
+		name, why string
+		exit      int
+		trunc     bool
+	}{{"cmdline", "", 0, false}, {"runc", WhyTimeout, 124, false}, {"kubelet", WhyBudget, 124, false}, {"docker", WhyFork, 125, false}, {"meminfo", "", -1, true}}
+	for i, w := range want {
+		s := r.Sections[i]
+		if s.Name != w.name || s.Why != w.why || s.Exit != w.exit || s.Truncated != w.trunc {
+			t.Errorf("section %d: %+v, want %+v", i, s, w)
+		}
+	}
+	if string(r.Sections[4].Body) != "MemTotal: 1 kB" {
+		t.Errorf("cut body %q", r.Sections[4].Body)
+	}
+	done := SplitRun([]byte("@@KAUDIT:abc:BEGIN x y\nb\n@@KAUDIT:abc:END x rc=0 trunc=0\n@@KAUDIT:abc:DONE\n"), n)
+	if !done.Done || done.Abort != "" || len(done.Sections) != 1 {
+		t.Errorf("%+v", done)
+	}
+	// another nonce's DONE, and an unknown why, are not this run's
+	other := SplitRun([]byte("@@KAUDIT:zzz:DONE\n@@KAUDIT:abc:BEGIN x y\nb\n@@KAUDIT:abc:END x rc=0 trunc=0 why=zap\n"), n)
+	if other.Done || other.Sections[0].Why != "other" {
+		t.Errorf("%+v", other)
+	}
+}
