@@ -186,3 +186,51 @@ test_fragmentation_unknown if {
 test_fragmentation_not_applicable if {
 	status("kmem.fragmentation", ubuntu_v2) == "not_applicable"
 }
+
+# Evidence only adds up: a dmesg that timed out after printing a leak line
+# fails (the fallback passing does not hide it); nothing found in sources that
+# were not read to their end is unknown, never a pass.
+test_kernel_log_partial_source_with_signature_fails if {
+	r := result("kmem.kernel_log", merge(seed003_active, {"kernel_log": {
+		"source": "dmesg", "complete": true, "truncated": true,
+		"signatures": {"slub_alloc_fail": {"count": 1, "latest": "SLUB: Unable to allocate memory on node -1 (gfp=0x8020)"}},
+		"scans": [
+			{"source": "dmesg", "status": "timeout", "lines": 2, "bytes": 64, "message": "timed out after 2 lines (64 bytes): signatures in them are counted"},
+			{"source": "/var/log/messages", "status": "complete", "lines": 900, "bytes": 81000},
+		],
+	}}))
+	r.status == "fail"
+	startswith(r.message, "dmesg: slub_alloc_fail x>=1; latest slub_alloc_fail:")
+}
+
+test_kernel_log_nothing_found_in_partial_sources_is_unknown if {
+	r := result("kmem.kernel_log", merge(seed003_active, {"kernel_log": {
+		"source": "dmesg", "complete": false,
+		"scans": [
+			{"source": "dmesg", "status": "timeout", "lines": 10, "bytes": 900, "message": "timed out after 10 lines (900 bytes): signatures in them are counted"},
+			{"source": "journalctl", "status": "budget", "lines": 0, "bytes": 0, "message": "not run: the collector's node budget was spent"},
+		],
+	}}))
+	r.status == "unknown"
+	contains(r.message, "no kernel log was read to its end")
+	contains(r.message, "dmesg: timed out after 10 lines")
+	contains(r.message, "journalctl: not run")
+}
+
+test_kernel_log_complete_source_without_signature_passes if {
+	r := result("kmem.kernel_log", merge(seed003_active, {"kernel_log": {
+		"source": "dmesg", "complete": true,
+		"scans": [{"source": "dmesg", "status": "complete", "lines": 346, "bytes": 23882}],
+	}}))
+	r.status == "pass"
+}
+
+test_kernel_log_partial_note_on_fail_when_nothing_complete if {
+	r := result("kmem.kernel_log", merge(seed003_active, {"kernel_log": {
+		"source": "dmesg", "complete": false, "truncated": true,
+		"signatures": {"soft_lockup": {"count": 3, "latest": "BUG: soft lockup - CPU#3 stuck for 22s!"}},
+		"scans": [{"source": "dmesg", "status": "timeout", "lines": 5, "bytes": 400, "message": "timed out after 5 lines (400 bytes): signatures in them are counted"}],
+	}}))
+	r.status == "fail"
+	contains(r.message, "(kernel log not read to its end: dmesg: timed out after 5 lines")
+}
