@@ -70,6 +70,8 @@ kaudit_main() {
 	NOW=0
 	now
 	DL=$((NOW + B))
+	RESERVE=3
+	[ "$B" -le 9 ] && RESERVE=$((B / 3))
 	ME=$$
 	watch_start
 
@@ -169,9 +171,9 @@ now() {
 }
 
 # left [MAX]: LEFT = seconds left of the node budget, at most MAX. The last
-# RESERVE seconds are kept for reaping a command that ran out of time and for
-# the sections after it, so a timed-out command never meets the watchdog.
-RESERVE=3
+# RESERVE seconds (3; a third of a budget under 10 s) are kept for reaping a
+# command that ran out of time and for the sections after it, so a timed-out
+# command does not meet the watchdog.
 left() {
 	now
 	LEFT=$((DL - NOW - RESERVE))

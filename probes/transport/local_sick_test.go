@@ -1,0 +1,103 @@
+package transport
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/kaudit/kaudit/inventory"
+	"github.com/kaudit/kaudit/probes/collector"
+	"github.com/kaudit/kaudit/probes/collector/collectortest"
+)
+
+// TestLocalNothingLeftBehind: the local transport running the real collector
+// against a fake node whose runc hangs under GNU timeout (its own process
+// group, which killing the collector's group would miss) and ignores
+// SIGTERM: after the host's timeout, and after a cancellation, no process the
+// collector started remains 5 s later, and the sections read are returned.
+func TestLocalNothingLeftBehind(t *testing.T) {
+	if _, err := exec.LookPath("timeout"); err != nil {
+		t.Skip("no timeout(1) here to start a process group of its own")
+	}
+	for _, tc := range []struct {
+		name    string
+		timeout time.Duration
+		cancel  time.Duration
+	}{
+		{"section timer", 10 * time.Second, 0},
+		{"cancelled", 60 * time.Second, 1500 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := collectortest.RHEL7Node(t)
+			marker := "kaudit-local-" + strings.ReplaceAll(tc.name, " ", "-")
+			child := filepath.Join(h.Bin, marker)
+			if err := os.WriteFile(child, []byte("#!/bin/sh\ntrap '' TERM\nwhile :; do sleep 1; done\n"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			// runc --version: GNU timeout (setpgid) running a TERM-ignoring loop
+			if err := os.WriteFile(filepath.Join(h.Bin, "runc"), []byte("#!/bin/sh\nexec timeout 300 "+child+"\n"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			t.Setenv("KAUDIT_ROOT", h.Root)
+			t.Setenv("PATH", h.Bin+":/usr/bin:/bin")
+			l := NewLocal(LocalOptions{HoldStdin: true})
+			host := &inventory.Host{Name: "localhost", Transport: "local", SSH: inventory.SSHSettings{Timeout: tc.timeout}}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if tc.cancel > 0 {
+				time.AfterFunc(tc.cancel, cancel)
+			}
+			nonce := "0123456789abcdef0123456789abcdef"
+			start := time.Now()
+			res, err := l.Run(ctx, host, collector.Command(nonce, false, collector.Budget(tc.timeout)), collector.Script())
+			took := time.Since(start)
+			t.Logf("%s: %v after %v", tc.name, err, took)
+			if res != nil && os.Getenv("KAUDIT_DEBUG") != "" {
+				t.Logf("%s", res.Stdout)
+			}
+			if res == nil || !bytes.Contains(res.Stdout, []byte("BEGIN hostname")) {
+				t.Fatalf("the sections read before the end were not returned (err %v)", err)
+			}
+			if tc.cancel == 0 && !bytes.Contains(res.Stdout, []byte("END runc rc=124 trunc=0 why=timeout")) {
+				t.Errorf("the hung runc section did not end on its timer:\n%s", res.Stdout)
+			}
+			deadline := time.Now().Add(5 * time.Second)
+			for {
+				left := withCmdline(marker)
+				if len(left) == 0 {
+					break
+				}
+				if time.Now().After(deadline) {
+					for _, p := range left {
+						_ = syscall.Kill(p, syscall.SIGKILL)
+					}
+					t.Fatalf("processes of the collector left 5 s after Run returned: %v", left)
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+		})
+	}
+}
+
+func withCmdline(marker string) []int {
+	var pids []int
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, d := range dirs {
+		b, err := os.ReadFile(d + "/cmdline")
+		if err != nil || !bytes.Contains(b, []byte(marker)) {
+			continue
+		}
+		pid := 0
+		for _, c := range filepath.Base(d) {
+			pid = pid*10 + int(c-'0')
+		}
+		pids = append(pids, pid)
+	}
+	return pids
+}
