@@ -17,11 +17,7 @@ const nonce = "0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a"
 // CentOS 7 node built from seed outputs, and checks the facts Build derives.
 func TestBuildFakeRHEL7(t *testing.T) {
 	h := collectortest.RHEL7Node(t)
-	shells := collectortest.Shells()
-	if len(shells) == 0 {
-		t.Skip("no POSIX shell found")
-	}
-	for _, sh := range shells {
+	for _, sh := range collectortest.Shells(t) {
 		t.Run(sh.Name, func(t *testing.T) {
 			f := parse.Build("node1", collector.Split(h.Run(t, sh, nonce), nonce))
 			checkRHEL7Facts(t, sh.Name, f)
@@ -137,7 +133,7 @@ func checkRHEL7Facts(t *testing.T, shell string, f *facts.Facts) {
 // unknown, marks it not collected, and every later section too.
 func TestBuildCut(t *testing.T) {
 	h := collectortest.RHEL7Node(t)
-	raw := h.Run(t, collectortest.Shells()[0], nonce)
+	raw := h.Run(t, collectortest.Shells(t)[0], nonce)
 	i := strings.Index(string(raw), "@@KAUDIT:"+nonce+":BEGIN cmdline")
 	cut := raw[:i+len("@@KAUDIT:"+nonce+":BEGIN cmdline /proc/cmdline\nBOOT_IMAGE=/vmlinuz")]
 	f := parse.Build("node1", collector.Split(cut, nonce))
