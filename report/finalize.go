@@ -1,9 +1,6 @@
 package report
 
 import (
-	"fmt"
-	"strings"
-
 	"github.com/kaudit/kaudit/policies"
 )
 
@@ -32,24 +29,12 @@ func ResultStatuses() []string {
 	}
 }
 
-// ValidateFailOn reports whether s is a severity usable as --fail-on.
-func ValidateFailOn(s string) error {
-	if policies.SeverityRank(s) < 0 {
-		return fmt.Errorf("fail-on %q: want one of %s", s, strings.Join(policies.Severities, ", "))
-	}
-	return nil
-}
+// ValidateFailOn reports whether s is a severity usable as --fail-on
+// (policies.ValidateFailOn).
+func ValidateFailOn(s string) error { return policies.ValidateFailOn(s) }
 
-// atOrAbove reports whether severity sev reaches the threshold failOn. An
-// unrecognised severity counts as reaching it: a result kaudit cannot rank
-// must not slip under the threshold.
-func atOrAbove(sev, failOn string) bool {
-	r := policies.SeverityRank(sev)
-	if r < 0 {
-		return true
-	}
-	return r >= policies.SeverityRank(failOn)
-}
+// atOrAbove is policies.AtOrAbove: whether severity sev reaches failOn.
+func atOrAbove(sev, failOn string) bool { return policies.AtOrAbove(sev, failOn) }
 
 // HostStatusOf computes a reachable host's status from its results:
 //   - noncompliant: a fail at or above failOn;

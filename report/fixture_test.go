@@ -533,7 +533,7 @@ func sampleGateReport() *Report {
 		}
 		h.Gate = GateGo
 		for _, p := range sortedResults(h.Projected) { // most severe first, as kaudit gate lists them
-			if blocking(&p, "high") && !slices.Contains(h.GateBlockers, p.ID) {
+			if policies.Blocks(&p, "high") && !slices.Contains(h.GateBlockers, p.ID) {
 				h.GateBlockers = append(h.GateBlockers, p.ID)
 			}
 		}
