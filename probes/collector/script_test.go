@@ -18,17 +18,7 @@ import (
 const nonce = "5f1e0c1a9b3d4e7f8a6b2c0d1e3f4a5b"
 
 // allSections are the sections the script always prints (at least once).
-var allSections = []string{
-	collector.SectionCollector,
-	facts.SectionHostname, facts.SectionOSRelease, facts.SectionRedhatRelease,
-	facts.SectionOSReleaseKernel, facts.SectionProcVersion, facts.SectionVersionSignature,
-	facts.SectionCmdline, facts.SectionDefaultGrub, facts.SectionGrubCfg, facts.SectionBLS,
-	facts.SectionGrubenv, facts.SectionGrubby, facts.SectionKernelConfig, facts.SectionMounts,
-	facts.SectionProcCgroups, facts.SectionCgroupV2, facts.SectionMemcgDirs, facts.SectionKmem,
-	facts.SectionSlab, facts.SectionMeminfo, facts.SectionBuddyinfo, facts.SectionExtfragIndex,
-	facts.SectionExtfragThreshold, facts.SectionRunc, facts.SectionDocker, facts.SectionContainerd,
-	facts.SectionKubelet, facts.SectionKubeletConfig, facts.SectionDockerDaemon, facts.SectionKernelLog,
-}
+var allSections = append([]string{collector.SectionCollector}, facts.Sections()...)
 
 func byName(secs []collector.Section) map[string][]collector.Section {
 	m := map[string][]collector.Section{}

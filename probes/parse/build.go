@@ -7,21 +7,6 @@ import (
 	"github.com/kaudit/kaudit/probes/facts"
 )
 
-// Sections lists every section the collector prints; Build marks the ones
-// it never saw as not collected.
-func Sections() []string {
-	return []string{
-		facts.SectionHostname, facts.SectionOSRelease, facts.SectionRedhatRelease,
-		facts.SectionOSReleaseKernel, facts.SectionProcVersion, facts.SectionVersionSignature,
-		facts.SectionCmdline, facts.SectionDefaultGrub, facts.SectionGrubCfg, facts.SectionBLS,
-		facts.SectionGrubenv, facts.SectionGrubby, facts.SectionKernelConfig, facts.SectionMounts,
-		facts.SectionProcCgroups, facts.SectionCgroupV2, facts.SectionMemcgDirs, facts.SectionKmem,
-		facts.SectionSlab, facts.SectionMeminfo, facts.SectionBuddyinfo, facts.SectionExtfragIndex,
-		facts.SectionExtfragThreshold, facts.SectionRunc, facts.SectionDocker, facts.SectionContainerd,
-		facts.SectionKubelet, facts.SectionKubeletConfig, facts.SectionDockerDaemon, facts.SectionKernelLog,
-	}
-}
-
 // ErrorClass classifies an error text printed on the host into a facts.Err*
 // class; "" when it recognises none.
 func ErrorClass(text string) string {
@@ -105,7 +90,7 @@ func Build(host string, sections []collector.Section) *facts.Facts {
 		b.section(s)
 	}
 	b.finish()
-	for _, name := range Sections() {
+	for _, name := range facts.Sections() {
 		if f.Sources[name] == nil {
 			f.Sources[name] = &facts.Source{Exit: -1, Error: facts.ErrNotRun, Message: "the collector did not reach this section"}
 		}

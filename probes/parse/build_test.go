@@ -109,7 +109,7 @@ func checkRHEL7Facts(t *testing.T, shell string, f *facts.Facts) {
 			t.Errorf("sources[%s] = %+v, want error %q", name, s, class)
 		}
 	}
-	for _, name := range parse.Sections() {
+	for _, name := range facts.Sections() {
 		if f.Sources[name] == nil || f.Sources[name].Error == facts.ErrNotRun || f.Sources[name].Error == facts.ErrParse {
 			t.Errorf("sources[%s] = %+v", name, f.Sources[name])
 		}
