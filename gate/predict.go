@@ -5,7 +5,6 @@ import (
 
 	"github.com/kaudit/kaudit/internal/version"
 	"github.com/kaudit/kaudit/probes/facts"
-	"github.com/kaudit/kaudit/probes/parse"
 )
 
 // Version facts the projection predicts with (shared/domain/kmem-leak.md §4).
@@ -221,7 +220,7 @@ func runcBinaryEffect(b facts.Binary, nokmemBuild bool, driver string) effect {
 		return effect{no, fmt.Sprintf("%s %s predates kmem accounting (< %s)", b.Name, v, runcEnables)}
 	case nokmemBuild:
 		return effect{no, fmt.Sprintf("%s %s is built with the nokmem tag", b.Name, v)}
-	case b.Flavor == parse.FlavorProjectAtomic:
+	case b.Flavor == facts.FlavorProjectAtomic:
 		return effect{no, fmt.Sprintf("%s %s is the projectatomic fork: kmem only with an explicit kernel-memory limit", b.Name, v)}
 	case driver == "systemd":
 		return effect{no, fmt.Sprintf("%s %s runs with the systemd cgroup driver: kmem only with an explicit kernel-memory limit", b.Name, v)}

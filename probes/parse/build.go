@@ -350,7 +350,7 @@ func binary(bin facts.Binary, err error) (*facts.Binary, error) {
 // finish derives the facts that need several sections.
 func (b *builder) finish() {
 	f := b.f
-	f.Kernel.Family, f.Kernel.Upstream = KernelFamily(f.Kernel.Release, f.Kernel.VersionSignature)
+	f.Kernel.Family, f.Kernel.Upstream = facts.KernelFamily(f.Kernel.Release, f.Kernel.VersionSignature)
 	if b.cut {
 		f.Collector.Truncated = true
 	}
@@ -368,13 +368,13 @@ func (b *builder) persisted() {
 	p := &b.f.Boot.Persisted
 	if b.grubRead {
 		args := strings.TrimSpace(b.grubEnv["GRUB_CMDLINE_LINUX"] + " " + b.grubEnv["GRUB_CMDLINE_LINUX_DEFAULT"])
-		*p = append(*p, bootConfig(KindDefaultGrub, strings.Join(b.grubSrcs, "; "), "GRUB_CMDLINE_LINUX GRUB_CMDLINE_LINUX_DEFAULT", true, args))
+		*p = append(*p, bootConfig(facts.KindDefaultGrub, strings.Join(b.grubSrcs, "; "), "GRUB_CMDLINE_LINUX GRUB_CMDLINE_LINUX_DEFAULT", true, args))
 	}
 	var env Grubenv
 	if b.grubenv != nil {
 		env = *b.grubenv
 		if env.HasKOpts {
-			*p = append(*p, bootConfig(KindGrubenv, b.grubenvSr, "kernelopts", true, env.Kernelopts))
+			*p = append(*p, bootConfig(facts.KindGrubenv, b.grubenvSr, "kernelopts", true, env.Kernelopts))
 		}
 	}
 	for _, g := range b.grubCfgs {
@@ -386,7 +386,7 @@ func (b *builder) persisted() {
 			if e.Kernel == "" {
 				continue // chainloader, memtest, ...
 			}
-			*p = append(*p, bootConfig(KindGrubCfg, g.source, e.Title, i == def, e.Args))
+			*p = append(*p, bootConfig(facts.KindGrubCfg, g.source, e.Title, i == def, e.Args))
 		}
 	}
 	if len(b.bls) > 0 {
@@ -410,7 +410,7 @@ func (b *builder) persisted() {
 			if title == "" {
 				title = e.e.ID
 			}
-			*p = append(*p, bootConfig(KindBLS, e.source, title, i == def, args))
+			*p = append(*p, bootConfig(facts.KindBLS, e.source, title, i == def, args))
 		}
 	}
 	if b.grubby != nil {
@@ -418,7 +418,7 @@ func (b *builder) persisted() {
 		if entry == "" {
 			entry = b.grubby.Kernel
 		}
-		*p = append(*p, bootConfig(KindGrubby, "grubby --info=DEFAULT", entry, true, b.grubby.Args))
+		*p = append(*p, bootConfig(facts.KindGrubby, "grubby --info=DEFAULT", entry, true, b.grubby.Args))
 	}
 }
 

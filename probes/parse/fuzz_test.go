@@ -54,7 +54,7 @@ func FuzzParseOneLine(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s, _ := parse.ParseOneLine(b)
 		r, _ := parse.ParseRedhatRelease(b)
-		fam, up := parse.KernelFamily(s, r)
+		fam, up := facts.KernelFamily(s, r)
 		if len(s) > parse.MaxRaw || !utf8.ValidString(s) || len(fam) > 10 || len(up) > 40 {
 			t.Fatalf("%q %q %q", s, fam, up)
 		}
