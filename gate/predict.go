@@ -7,7 +7,8 @@ import (
 	"github.com/kaudit/kaudit/probes/facts"
 )
 
-// Version facts the projection predicts with (shared/domain/kmem-leak.md §4).
+// Version facts the projection predicts with (docs/policies.md, "Version
+// facts and their sources", has each one's public source).
 // They are the thresholds of the kmem pack (policies/kmem/state.rego); a test
 // keeps the two in step.
 const (

@@ -7,7 +7,7 @@ import (
 // DefaultFailOn is the severity threshold when none is given.
 const DefaultFailOn = "high"
 
-// Exit codes of kaudit run and kaudit gate (shared/spec/checks.md). ExitUsage
+// Exit codes of kaudit run and kaudit gate (docs/reports.md). ExitUsage
 // is the CLI's own: ExitCode never returns it.
 const (
 	ExitCompliant  = 0 // every host compliant
