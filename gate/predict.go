@@ -50,8 +50,8 @@ type effect struct {
 	why string
 }
 
-// state is a predicted memory.kmem.slabinfo state: "active", "inactive", or
-// "" when it cannot be predicted.
+// predictState predicts the memory.kmem.slabinfo state and why: "active",
+// "inactive", or "" when it cannot be predicted.
 func predictState(nokmem effect, creator effect) (string, string) {
 	switch {
 	case nokmem.on == yes:

@@ -69,7 +69,7 @@ func HostStatusOf(results []policies.Result, failOn string) string {
 // Finalize fills in what is derived from the hosts' results: the threshold
 // (failOn; "" keeps r.FailOn, else DefaultFailOn; an unknown severity becomes
 // "info", the strictest, so a typo cannot hide failures — the CLI validates
-// --fail-on with ValidateFailOn first), each reachable host's status
+// --fail-on with policies.ValidateFailOn first), each reachable host's status
 // (HostStatusOf), and the Summary with every key present. A host whose status
 // is unreachable (or that has a Reason and no status) stays unreachable.
 // Nil slices and maps become empty so the JSON matches the schema.

@@ -78,7 +78,7 @@ func (o *outputFlags) targets() ([]reportTarget, error) {
 	return out, nil
 }
 
-// write renders r to every target. Files are written atomically.
+// writeReports renders r to every target. Files are written atomically.
 func (a *app) writeReports(r *report.Report, targets []reportTarget) error {
 	for _, t := range targets {
 		var w io.Writer = a.stdout
