@@ -96,23 +96,11 @@ func related(k, p string) bool {
 	return k == p || strings.HasPrefix(k, p+".") || strings.HasPrefix(p, k+".") || strings.HasPrefix(k, p+"_")
 }
 
-// blocks reports whether a result stops the gate: at or above failOn and
-// not pass, not_applicable or waived (fail, unknown, error). A severity
-// kaudit cannot rank counts as reaching the threshold.
-func blocks(res policies.Result, failOn string) bool {
-	switch res.Status {
-	case policies.StatusPass, policies.StatusNotApplicable, policies.StatusWaived:
-		return false
-	}
-	r := policies.SeverityRank(res.Severity)
-	return r < 0 || r >= policies.SeverityRank(failOn)
-}
-
 // Blockers returns the ids of the results that block, most severe first.
 func Blockers(results []policies.Result, failOn string) []string {
 	var bs []policies.Result
 	for _, res := range results {
-		if blocks(res, failOn) {
+		if policies.Blocks(&res, failOn) {
 			bs = append(bs, res)
 		}
 	}

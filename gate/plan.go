@@ -12,11 +12,10 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/kaudit/kaudit/internal/version"
+	"github.com/kaudit/kaudit/probes/facts"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
-
-	"github.com/kaudit/kaudit/internal/version"
-	"github.com/kaudit/kaudit/probes/parse"
 )
 
 // maxPlanSize caps a plan file: a plan is a few blocks, not data.
@@ -312,7 +311,7 @@ func (d *decoder) validate(c *Change) {
 		}
 	}
 	if c.Kernel != "" {
-		family, upstream := parse.KernelFamily(c.Kernel, c.KernelSignature)
+		family, upstream := facts.KernelFamily(c.Kernel, c.KernelSignature)
 		switch {
 		case upstream == "" || !version.Valid(version.KindKernel, upstream):
 			d.errAt(c.Range("kernel"), "Invalid kernel", "change %q: cannot tell the upstream version of kernel %q; give the release as uname -r prints it (\"3.10.0-1160.el7.x86_64\", \"5.15.0-88-generic\").", c.Name, c.Kernel)

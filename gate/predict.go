@@ -5,10 +5,10 @@ import (
 
 	"github.com/kaudit/kaudit/internal/version"
 	"github.com/kaudit/kaudit/probes/facts"
-	"github.com/kaudit/kaudit/probes/parse"
 )
 
-// Version facts the projection predicts with (shared/domain/kmem-leak.md §4).
+// Version facts the projection predicts with (docs/policies.md, "Version
+// facts and their sources", has each one's public source).
 // They are the thresholds of the kmem pack (policies/kmem/state.rego); a test
 // keeps the two in step.
 const (
@@ -50,8 +50,8 @@ type effect struct {
 	why string
 }
 
-// state is a predicted memory.kmem.slabinfo state: "active", "inactive", or
-// "" when it cannot be predicted.
+// predictState predicts the memory.kmem.slabinfo state and why: "active",
+// "inactive", or "" when it cannot be predicted.
 func predictState(nokmem effect, creator effect) (string, string) {
 	switch {
 	case nokmem.on == yes:
@@ -221,7 +221,7 @@ func runcBinaryEffect(b facts.Binary, nokmemBuild bool, driver string) effect {
 		return effect{no, fmt.Sprintf("%s %s predates kmem accounting (< %s)", b.Name, v, runcEnables)}
 	case nokmemBuild:
 		return effect{no, fmt.Sprintf("%s %s is built with the nokmem tag", b.Name, v)}
-	case b.Flavor == parse.FlavorProjectAtomic:
+	case b.Flavor == facts.FlavorProjectAtomic:
 		return effect{no, fmt.Sprintf("%s %s is the projectatomic fork: kmem only with an explicit kernel-memory limit", b.Name, v)}
 	case driver == "systemd":
 		return effect{no, fmt.Sprintf("%s %s runs with the systemd cgroup driver: kmem only with an explicit kernel-memory limit", b.Name, v)}

@@ -111,7 +111,7 @@ func (p *projector) kernel() {
 	p.kernelChange = true
 	old := k.Release
 	k.Release, k.Version, k.VersionSignature, k.Config = c.Kernel, "", c.KernelSignature, nil
-	k.Family, k.Upstream = parse.KernelFamily(c.Kernel, c.KernelSignature)
+	k.Family, k.Upstream = facts.KernelFamily(c.Kernel, c.KernelSignature)
 	p.note("kernel.release", NotePlanned, "%s → %s", orUnknown(old), c.Kernel)
 	if p.cur.Kernel.Family == "ubuntu" && c.KernelSignature == "" {
 		k.Family, k.Upstream = "ubuntu", ""
@@ -127,9 +127,9 @@ func (p *projector) kernel() {
 func (p *projector) runtimes() {
 	r, c := &p.f.Runtimes, p.c
 	if c.Runc != "" {
-		flavor := parse.FlavorUpstream
+		flavor := facts.FlavorUpstream
 		if strings.Contains(c.Runc, "+ds") {
-			flavor = parse.FlavorDebian
+			flavor = facts.FlavorDebian
 		}
 		if len(r.Runc) == 0 {
 			r.Runc = []facts.Binary{{Name: "runc", Path: "/usr/bin/runc"}}
@@ -197,11 +197,11 @@ func (p *projector) boot() {
 		for i := range b.Persisted {
 			e := &b.Persisted[i]
 			e.Args = editArgs(e.Args, c.BootArgsAdd, c.BootArgsRemove)
-			if p.kernelChange && e.Default && e.Kind != parse.KindDefaultGrub {
+			if p.kernelChange && e.Default && e.Kind != facts.KindDefaultGrub {
 				e.Entry = replaceRelease(e.Entry, oldRelease, newRelease)
 				e.Source = replaceRelease(e.Source, oldRelease, newRelease)
 			}
-			e.Nokmem, e.MemcgDisabled = parse.ArgsFlags(e.Args)
+			e.Nokmem, e.MemcgDisabled = facts.ArgsFlags(e.Args)
 		}
 		if len(b.Persisted) > 0 {
 			p.note("boot.persisted", NotePlanned, "%s in all %d persisted boot entries (grubby --update-kernel=ALL, GRUB_CMDLINE_LINUX)%s",
@@ -219,7 +219,7 @@ func (p *projector) boot() {
 	cmd := editArgs(b.Cmdline, c.BootArgsAdd, c.BootArgsRemove)
 	cmd = replaceRelease(cmd, oldRelease, newRelease)
 	if next != nil {
-		nk, md := parse.ArgsFlags(cmd)
+		nk, md := facts.ArgsFlags(cmd)
 		if nk != next.Nokmem {
 			cmd = setFlag(cmd, argNokmem, next.Nokmem)
 		}
@@ -281,7 +281,7 @@ func triDesc(b *bool) string {
 // defaultEntry is the persisted entry the next boot uses: grubby's default,
 // else the default BLS entry, else the default grub.cfg entry.
 func defaultEntry(ps []facts.BootConfig) *facts.BootConfig {
-	for _, kind := range []string{parse.KindGrubby, parse.KindBLS, parse.KindGrubCfg} {
+	for _, kind := range []string{facts.KindGrubby, facts.KindBLS, facts.KindGrubCfg} {
 		for i := range ps {
 			if ps[i].Kind == kind && ps[i].Default {
 				return &ps[i]

@@ -12,8 +12,8 @@ import (
 	"github.com/zclconf/go-cty/cty/function/stdlib"
 )
 
-// secretFuncs are the functions through which a password may enter the
-// inventory without a warning.
+// isSecretFunc reports whether name is a function through which a password
+// may enter the inventory without a warning (env, file).
 func isSecretFunc(name string) bool { return name == "env" || name == "file" }
 
 // evalContext returns the functions available in the inventory file

@@ -102,8 +102,8 @@ func number(v any) (float64, bool) {
 	return 0, false
 }
 
-// policyStatuses are the statuses a policy may return; waived and error are
-// the engine's and the gate's.
+// policyStatus reports whether s is a status a policy may return; waived and
+// error are the engine's and the gate's.
 func policyStatus(s string) bool {
 	switch s {
 	case StatusPass, StatusFail, StatusUnknown, StatusNotApplicable:

@@ -68,7 +68,7 @@ func byID(t testing.TB, rs []Result) map[string]Result {
 	return m
 }
 
-// kmemIDs are the built-in pack's check ids (shared/spec/checks.md).
+// kmemIDs are the built-in pack's check ids (docs/policies.md).
 var kmemIDs = []string{
 	"kmem.kernel", "kmem.accounting", "kmem.nokmem_boot", "kmem.boot_drift", "kmem.memcg_disabled",
 	"kmem.runc", "kmem.kubelet", "kmem.memcg_headroom", "kmem.memcg_zombies", "kmem.kernel_log",

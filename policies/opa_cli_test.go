@@ -3,22 +3,28 @@ package policies
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/kaudit/kaudit/internal/testenv"
 )
 
-// opaBinary finds a plain `opa` CLI: $KAUDIT_OPA, else opa on PATH. Build
-// one with: go build -o /tmp/opa github.com/open-policy-agent/opa
+// opaBinary finds a plain `opa` CLI: $KAUDIT_OPA, else opa on PATH. `make
+// opa` builds one into bin/ from the OPA module in go.mod, and `make test`
+// sets KAUDIT_OPA to it.
 func opaBinary(t *testing.T) string {
 	t.Helper()
 	if p := os.Getenv("KAUDIT_OPA"); p != "" {
+		_, err := os.Stat(p)
+		testenv.Require(t, "opa", err)
 		return p
 	}
 	p, err := exec.LookPath("opa")
 	if err != nil {
-		t.Skip("no opa binary (set KAUDIT_OPA or put opa on PATH)")
+		testenv.Require(t, "opa", fmt.Errorf("%w (set KAUDIT_OPA or run `make opa`: it builds bin/opa)", err))
 	}
 	return p
 }

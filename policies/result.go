@@ -1,6 +1,6 @@
 package policies
 
-// Check result statuses (shared/spec/checks.md).
+// Check result statuses (docs/policies.md, "The result contract").
 const (
 	StatusPass          = "pass"
 	StatusFail          = "fail"

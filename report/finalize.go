@@ -1,16 +1,13 @@
 package report
 
 import (
-	"fmt"
-	"strings"
-
 	"github.com/kaudit/kaudit/policies"
 )
 
 // DefaultFailOn is the severity threshold when none is given.
 const DefaultFailOn = "high"
 
-// Exit codes of kaudit run and kaudit gate (shared/spec/checks.md). ExitUsage
+// Exit codes of kaudit run and kaudit gate (docs/reports.md). ExitUsage
 // is the CLI's own: ExitCode never returns it.
 const (
 	ExitCompliant  = 0 // every host compliant
@@ -32,24 +29,12 @@ func ResultStatuses() []string {
 	}
 }
 
-// ValidateFailOn reports whether s is a severity usable as --fail-on.
-func ValidateFailOn(s string) error {
-	if policies.SeverityRank(s) < 0 {
-		return fmt.Errorf("fail-on %q: want one of %s", s, strings.Join(policies.Severities, ", "))
-	}
-	return nil
-}
+// ValidateFailOn reports whether s is a severity usable as --fail-on
+// (policies.ValidateFailOn).
+func ValidateFailOn(s string) error { return policies.ValidateFailOn(s) }
 
-// atOrAbove reports whether severity sev reaches the threshold failOn. An
-// unrecognised severity counts as reaching it: a result kaudit cannot rank
-// must not slip under the threshold.
-func atOrAbove(sev, failOn string) bool {
-	r := policies.SeverityRank(sev)
-	if r < 0 {
-		return true
-	}
-	return r >= policies.SeverityRank(failOn)
-}
+// atOrAbove is policies.AtOrAbove: whether severity sev reaches failOn.
+func atOrAbove(sev, failOn string) bool { return policies.AtOrAbove(sev, failOn) }
 
 // HostStatusOf computes a reachable host's status from its results:
 //   - noncompliant: a fail at or above failOn;
@@ -84,7 +69,7 @@ func HostStatusOf(results []policies.Result, failOn string) string {
 // Finalize fills in what is derived from the hosts' results: the threshold
 // (failOn; "" keeps r.FailOn, else DefaultFailOn; an unknown severity becomes
 // "info", the strictest, so a typo cannot hide failures — the CLI validates
-// --fail-on with ValidateFailOn first), each reachable host's status
+// --fail-on with policies.ValidateFailOn first), each reachable host's status
 // (HostStatusOf), and the Summary with every key present. A host whose status
 // is unreachable (or that has a Reason and no status) stays unreachable.
 // Nil slices and maps become empty so the JSON matches the schema.

@@ -13,7 +13,7 @@ import (
 // Fixtures: a hand-built fleet that exercises every status and every
 // renderer path. Version strings, kernel log lines, /proc/cgroups and
 // /proc/buddyinfo values are quoted verbatim from the incident seeds
-// (shared/seeds/000–004).
+// (the incident write-ups 000–004 of testdata/outputs).
 
 // hostilePretty is edge-07's os-release PRETTY_NAME.
 const hostilePretty = `<script>alert(1)</script>`
@@ -533,7 +533,7 @@ func sampleGateReport() *Report {
 		}
 		h.Gate = GateGo
 		for _, p := range sortedResults(h.Projected) { // most severe first, as kaudit gate lists them
-			if blocking(&p, "high") && !slices.Contains(h.GateBlockers, p.ID) {
+			if policies.Blocks(&p, "high") && !slices.Contains(h.GateBlockers, p.ID) {
 				h.GateBlockers = append(h.GateBlockers, p.ID)
 			}
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/kaudit/kaudit/internal/testenv"
 )
 
 // The HTML report as a person sees it: headless Chromium driven by
@@ -39,7 +40,7 @@ type browserPage struct {
 
 func newBrowserPage(t *testing.T) *browserPage {
 	t.Helper()
-	path := requireTool(t, "chromium", "apt-get install chromium", "/usr/bin/chromium", "chromium-browser")
+	path := testenv.Program(t, "chromium", "chromium", "/usr/bin/chromium", "chromium-browser")
 	// Not t.TempDir: Chromium's helper processes may still be writing the
 	// profile when the browser is gone, and TempDir's cleanup fails the test
 	// on a directory that is not empty yet.

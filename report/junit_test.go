@@ -12,24 +12,9 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/kaudit/kaudit/internal/testenv"
 	"github.com/kaudit/kaudit/policies"
 )
-
-// requireTool returns the path of an external test tool, or skips the test
-// when it is missing — except under CI=true, where a missing tool fails.
-func requireTool(t *testing.T, name, hint string, candidates ...string) string {
-	t.Helper()
-	for _, c := range append(candidates, name) {
-		if p, err := exec.LookPath(c); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s not found and CI=true: %s", name, hint)
-	}
-	t.Skipf("%s not found: %s", name, hint)
-	return ""
-}
 
 // hostileReport is a one-host report whose strings carry every kind of
 // byte a JUnit file must not contain.
@@ -53,7 +38,7 @@ func hostileReport() *Report {
 // TestJUnitValidatesAgainstXSD runs xmllint with the Jenkins junit-10.xsd
 // constraints (testdata/reports/junit.xsd) over real renderer output.
 func TestJUnitValidatesAgainstXSD(t *testing.T) {
-	xmllint := requireTool(t, "xmllint", "apt-get install libxml2-utils")
+	xmllint := testenv.Program(t, "libxml2-utils", "xmllint")
 	gate := sampleGateReport()
 	gate.Notices = sampleNotices()
 	Finalize(gate, "")

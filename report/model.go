@@ -21,7 +21,7 @@ const (
 	HostUnreachable  = "unreachable"
 )
 
-// Report is the kaudit.report/v1 document (shared/spec/checks.md).
+// Report is the kaudit.report/v1 document (docs/reports.md, docs/report.schema.json).
 type Report struct {
 	Schema       string  `json:"schema"`
 	ToolVersion  string  `json:"tool_version"`

@@ -81,22 +81,11 @@ func projectedByID(h *Host) map[string]*policies.Result {
 	return out
 }
 
-// blocking reports whether a result blocks a gate, as kaudit gate decides:
-// fail, unknown or error (or a status kaudit does not know) at or above
-// failOn. pass, not_applicable and waived never block.
-func blocking(res *policies.Result, failOn string) bool {
-	switch res.Status {
-	case policies.StatusPass, policies.StatusNotApplicable, policies.StatusWaived:
-		return false
-	}
-	return atOrAbove(res.Severity, failOn)
-}
-
 // planChanges reports whether the projected result p is worth showing
 // beside the current result cur: the status changes, or p blocks the gate
 // for a reason other than the one cur gives.
 func planChanges(cur, p *policies.Result, failOn string) bool {
-	return p.Status != cur.Status || (blocking(p, failOn) && p.Message != cur.Message)
+	return p.Status != cur.Status || (policies.Blocks(p, failOn) && p.Message != cur.Message)
 }
 
 // gateNotes returns the EvidencePlanned and EvidencePredicted entries of a

@@ -11,17 +11,20 @@ import (
 	"os/signal"
 	"sync/atomic"
 	"syscall"
+
+	"github.com/kaudit/kaudit/report"
 )
 
 // toolVersion is kaudit's release version.
 const toolVersion = "0.1.0"
 
-// Exit codes (shared/spec/checks.md).
+// Exit codes: the report package defines them (report.Exit*), with what
+// each means; these are the CLI's short names for them.
 const (
-	exitOK         = 0
-	exitFailures   = 1
-	exitUsage      = 2
-	exitIncomplete = 3
+	exitOK         = report.ExitCompliant
+	exitFailures   = report.ExitFailing
+	exitUsage      = report.ExitUsage
+	exitIncomplete = report.ExitIncomplete
 )
 
 // exitError carries an exit code out of a command. A nil err with a code

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -23,7 +24,7 @@ type outputFlags struct {
 
 func (o *outputFlags) register(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringArrayVar(&o.reports, "report", nil, "report FORMAT[=PATH]: text, json, junit, html, prom (repeatable; default text on stdout)")
+	f.StringArrayVar(&o.reports, "report", nil, "report FORMAT[=PATH]: "+strings.Join(report.Formats(), ", ")+" (repeatable; default text on stdout)")
 	f.StringVar(&o.factsOut, "facts-out", "", "also save the collected facts to this file (re-evaluate with kaudit eval)")
 	f.StringVar(&o.baseline, "baseline", "", "earlier JSON report: mark results new / fixed / unchanged")
 	f.StringVar(&o.failOn, "fail-on", "high", "lowest severity whose failure fails a host and the exit code: critical, high, medium, low, info")
@@ -49,8 +50,8 @@ func defaultPath(format string) string {
 }
 
 func (o *outputFlags) targets() ([]reportTarget, error) {
-	if policies.SeverityRank(o.failOn) < 0 {
-		return nil, fmt.Errorf("--fail-on %q: want one of %s", o.failOn, strings.Join(policies.Severities, ", "))
+	if err := policies.ValidateFailOn(o.failOn); err != nil {
+		return nil, fmt.Errorf("--%w", err)
 	}
 	specs := o.reports
 	if len(specs) == 0 {
@@ -61,10 +62,8 @@ func (o *outputFlags) targets() ([]reportTarget, error) {
 	for _, s := range specs {
 		format, path, _ := strings.Cut(s, "=")
 		format = strings.ToLower(strings.TrimSpace(format))
-		switch format {
-		case "text", "json", "junit", "html", "prom":
-		default:
-			return nil, fmt.Errorf("--report %q: unknown format %q (want text, json, junit, html or prom)", s, format)
+		if fs := report.Formats(); !slices.Contains(fs, format) {
+			return nil, fmt.Errorf("--report %q: unknown format %q (want %s or %s)", s, format, strings.Join(fs[:len(fs)-1], ", "), fs[len(fs)-1])
 		}
 		if path == "" {
 			path = defaultPath(format)
@@ -81,7 +80,7 @@ func (o *outputFlags) targets() ([]reportTarget, error) {
 	return out, nil
 }
 
-// write renders r to every target. Files are written atomically.
+// writeReports renders r to every target. Files are written atomically.
 func (a *app) writeReports(r *report.Report, targets []reportTarget) error {
 	for _, t := range targets {
 		var w io.Writer = a.stdout

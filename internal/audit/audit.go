@@ -1,7 +1,9 @@
-// Package audit is the pipeline behind `kaudit run`, `kaudit facts` and
-// `kaudit eval`: collect facts from hosts, evaluate the policy packs, and
-// assemble the kaudit.report/v1 document. The CLI only parses flags and
-// renders; everything between lives here so it can be tested without a shell.
+// Package audit is the part of `kaudit run`, `kaudit facts` and `kaudit
+// eval` that collects facts from hosts, evaluates the policy packs, and
+// assembles the kaudit.report/v1 document, so it can be tested without a
+// shell. The rest of the sequence is still in cmd/kaudit: it applies the
+// inventory's waivers and the baseline, writes the reports and maps the
+// verdict to the exit code; kaudit gate's projection is package gate's.
 package audit
 
 import (

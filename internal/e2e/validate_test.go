@@ -7,9 +7,9 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
-
+	"github.com/kaudit/kaudit/internal/testenv"
 	"github.com/kaudit/kaudit/report"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
 // validateJSONSchema checks a JSON report against docs/report.schema.json
@@ -40,13 +40,7 @@ func validateJSONSchema(t *testing.T, path string) {
 // xmllint and that it has one suite per host.
 func validateJUnit(t *testing.T, path string, r *report.Report) {
 	t.Helper()
-	xmllint, err := exec.LookPath("xmllint")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("xmllint not found (CI=true: apt-get install libxml2-utils)")
-		}
-		t.Skip("xmllint not found: apt-get install libxml2-utils")
-	}
+	xmllint := testenv.Program(t, "libxml2-utils", "xmllint")
 	out, err := exec.Command(xmllint, "--noout", "--schema", filepath.Join(repoRoot, "testdata/reports/junit.xsd"), path).CombinedOutput()
 	if err != nil {
 		t.Errorf("xmllint: %v\n%s", err, out)

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/kaudit/kaudit/internal/testenv"
 )
 
 // Programs the harness runs on the machine.
@@ -65,13 +67,7 @@ func Require(t testing.TB) {
 			err = errors.New("test fleet needs: ssh (apt-get install openssh-client)")
 		}
 	}
-	if err == nil {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%v (CI=true: the fleet tests must run; `make deps` installs what they need)", err)
-	}
-	t.Skipf("%v (`make deps` as root installs what is missing)", err)
+	testenv.Require(t, "the test fleet", err)
 }
 
 func findDash() (string, error) {

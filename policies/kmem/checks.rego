@@ -1,6 +1,6 @@
 # Metadata of every check of the kmem pack: what `kaudit policy list/show`
 # prints and what each result's title and severity come from. IDs, severities
-# and semantics are the product contract (shared/spec/checks.md).
+# and semantics are the product contract (docs/policies.md).
 package kaudit.kmem
 
 _cmd_nokmem_grubby := "grubby --update-kernel=ALL --args=cgroup.memory=nokmem && reboot"

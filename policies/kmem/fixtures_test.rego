@@ -1,5 +1,5 @@
 # Facts documents for the pack's tests, built from the seeds' real outputs
-# (shared/seeds, quoted verbatim). Only the fields a check reads are set; a
+# (testdata/outputs, quoted verbatim). Only the fields a check reads are set; a
 # test varies one with object.union. testdata/facts/*.json are the complete
 # documents the Go tests use.
 package kaudit.kmem_test

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kaudit/kaudit/internal/testenv"
 	"github.com/kaudit/kaudit/probes/collector"
 	"github.com/kaudit/kaudit/probes/collector/collectortest"
 	"github.com/kaudit/kaudit/probes/facts"
@@ -17,26 +18,7 @@ import (
 const nonce = "5f1e0c1a9b3d4e7f8a6b2c0d1e3f4a5b"
 
 // allSections are the sections the script always prints (at least once).
-var allSections = []string{
-	collector.SectionCollector,
-	facts.SectionHostname, facts.SectionOSRelease, facts.SectionRedhatRelease,
-	facts.SectionOSReleaseKernel, facts.SectionProcVersion, facts.SectionVersionSignature,
-	facts.SectionCmdline, facts.SectionDefaultGrub, facts.SectionGrubCfg, facts.SectionBLS,
-	facts.SectionGrubenv, facts.SectionGrubby, facts.SectionKernelConfig, facts.SectionMounts,
-	facts.SectionProcCgroups, facts.SectionCgroupV2, facts.SectionMemcgDirs, facts.SectionKmem,
-	facts.SectionSlab, facts.SectionMeminfo, facts.SectionBuddyinfo, facts.SectionExtfragIndex,
-	facts.SectionExtfragThreshold, facts.SectionRunc, facts.SectionDocker, facts.SectionContainerd,
-	facts.SectionKubelet, facts.SectionKubeletConfig, facts.SectionDockerDaemon, facts.SectionKernelLog,
-}
-
-func shells(t *testing.T) []collectortest.Shell {
-	t.Helper()
-	s := collectortest.Shells()
-	if len(s) == 0 {
-		t.Skip("no dash, bash or busybox on this machine")
-	}
-	return s
-}
+var allSections = append([]string{collector.SectionCollector}, facts.Sections()...)
 
 func byName(secs []collector.Section) map[string][]collector.Section {
 	m := map[string][]collector.Section{}
@@ -50,7 +32,7 @@ func byName(secs []collector.Section) map[string][]collector.Section {
 // CentOS 7 node and checks what each section carries.
 func TestScriptFakeRHEL7(t *testing.T) {
 	h := collectortest.RHEL7Node(t)
-	for _, sh := range shells(t) {
+	for _, sh := range collectortest.Shells(t) {
 		t.Run(sh.Name, func(t *testing.T) {
 			raw := h.Run(t, sh, nonce)
 			if bytes.Contains(raw, []byte("STDIN LEAK")) {
@@ -186,7 +168,7 @@ func checkKernelLog(t *testing.T, s []collector.Section) {
 // TestScriptThisMachine runs the script against this machine's real files
 // and checks the structure only.
 func TestScriptThisMachine(t *testing.T) {
-	for _, sh := range shells(t) {
+	for _, sh := range collectortest.Shells(t) {
 		t.Run(sh.Name, func(t *testing.T) {
 			raw := collectortest.Host{Bin: t.TempDir()}.Run(t, sh, nonce)
 			m := byName(collector.Split(raw, nonce))
@@ -218,13 +200,14 @@ func TestScriptPortable(t *testing.T) {
 			t.Errorf("collect.sh uses non-POSIX %q", bad)
 		}
 	}
-	if _, err := exec.LookPath("shellcheck"); err == nil {
-		out, err := exec.Command("shellcheck", "-s", "sh", "collect.sh").CombinedOutput()
+	t.Run("shellcheck", func(t *testing.T) {
+		shellcheck := testenv.Program(t, "shellcheck", "shellcheck")
+		out, err := exec.Command(shellcheck, "-s", "sh", "collect.sh").CombinedOutput()
 		if err != nil {
 			t.Errorf("shellcheck: %v\n%s", err, out)
 		}
-	}
-	for _, sh := range shells(t) {
+	})
+	for _, sh := range collectortest.Shells(t) {
 		argv := append(append([]string{}, sh.Argv...), "-n", "collect.sh")
 		if out, err := exec.Command(argv[0], argv[1:]...).CombinedOutput(); err != nil {
 			t.Errorf("%s -n: %v\n%s", sh.Name, err, out)
@@ -238,7 +221,7 @@ func TestScriptCaps(t *testing.T) {
 	h := collectortest.RHEL7Node(t)
 	collectortest.WriteFile(t, h.Root+"/etc/docker/daemon.json", `{"x":"`+strings.Repeat("a", 70000)+`"}`)
 	collectortest.Stub(t, h.Bin, "runc", "runc version "+strings.Repeat("9", 300<<10)+"\ncommit: x\n", 0)
-	for _, sh := range shells(t) {
+	for _, sh := range collectortest.Shells(t) {
 		t.Run(sh.Name, func(t *testing.T) {
 			m := byName(collector.Split(h.Run(t, sh, nonce), nonce))
 			for name, limit := range map[string]int{facts.SectionDockerDaemon: 65536, facts.SectionRunc: 65536} {
@@ -254,9 +237,7 @@ func TestScriptCaps(t *testing.T) {
 // TestScriptNonRoot runs the script as nobody: root-only files must come out
 // as permission errors, not as absent. Needs root (to switch user).
 func TestScriptNonRoot(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to run the script as nobody")
-	}
+	testenv.Root(t, "to run the script as nobody")
 	h := collectortest.RHEL7Node(t)
 	for _, p := range []string{"/boot/grub2/grub.cfg", "/var/log/messages"} {
 		if err := os.Chmod(h.Root+p, 0o600); err != nil {
@@ -277,7 +258,7 @@ func TestScriptNonRoot(t *testing.T) {
 	if err := os.Chmod(filepath.Dir(h.Bin), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	for _, sh := range shells(t) {
+	for _, sh := range collectortest.Shells(t) {
 		t.Run(sh.Name, func(t *testing.T) {
 			raw := h.RunAs(t, sh, nonce, 65534, 65534)
 			m := byName(collector.Split(raw, nonce))

@@ -2,6 +2,7 @@ package collector_test
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kaudit/kaudit/internal/testenv"
 	"github.com/kaudit/kaudit/probes/collector"
 	"github.com/kaudit/kaudit/probes/collector/collectortest"
 )
@@ -24,20 +26,16 @@ const maxExecs = 44
 // the shell itself excluded) and the processes it forks, under dash with
 // strace on the fake RHEL 7 node. Skipped without strace or dash.
 func TestSpawnCount(t *testing.T) {
-	strace, err := exec.LookPath("strace")
-	if err != nil {
-		t.Skip("strace not installed")
-	}
-	if _, err := os.Stat("/bin/dash"); err != nil {
-		t.Skip("no /bin/dash")
-	}
+	strace := testenv.Program(t, "strace", "strace")
+	_, err := os.Stat("/bin/dash")
+	testenv.Require(t, "dash", err)
 	h := collectortest.RHEL7Node(t)
 	trace := filepath.Join(t.TempDir(), "trace")
 	cmd := exec.Command(strace, "-f", "-qq", "-e", "trace=execve,clone,clone3,fork,vfork", "-o", trace, "/bin/dash", "-s", "--", nonce)
 	cmd.Stdin = bytes.NewReader(collector.Script())
 	cmd.Env = []string{"KAUDIT_ROOT=" + h.Root, "PATH=" + h.Bin + ":/usr/bin:/bin"}
 	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Skipf("strace cannot trace here: %v\n%.300s", err, out)
+		testenv.Require(t, "strace", fmt.Errorf("cannot trace here: %v: %.300s", err, out))
 	}
 	b, err := os.ReadFile(trace)
 	if err != nil {

@@ -12,7 +12,7 @@ import (
 // of the fake CentOS 7 node's real collector output.
 func BenchmarkSplitBuild(b *testing.B) {
 	h := collectortest.RHEL7Node(b)
-	raw := h.Run(b, collectortest.Shells()[0], nonce)
+	raw := h.Run(b, collectortest.Shells(b)[0], nonce)
 	b.SetBytes(int64(len(raw)))
 	b.ReportAllocs()
 	for b.Loop() {

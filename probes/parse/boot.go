@@ -8,15 +8,6 @@ import (
 	"github.com/kaudit/kaudit/probes/facts"
 )
 
-// Kinds of facts.BootConfig.
-const (
-	KindDefaultGrub = "default_grub"
-	KindGrubCfg     = "grub_cfg"
-	KindBLS         = "bls"
-	KindGrubenv     = "grubenv"
-	KindGrubby      = "grubby"
-)
-
 // ParseCmdline parses /proc/cmdline into the line, its parameters (last value
 // wins, "" for flags, quotes removed; words after " -- " belong to init and are
 // skipped) and the nokmem / cgroup_disable=memory flags.
@@ -26,76 +17,17 @@ func ParseCmdline(body []byte) (cmdline string, params map[string]string, nokmem
 		return "", nil, false, false, errEmpty()
 	}
 	params = map[string]string{}
-	for _, w := range kernelArgs(cmdline) {
+	for _, w := range facts.KernelArgs(cmdline) {
 		k, v, _ := strings.Cut(w, "=")
 		params[clean(k, MaxValue)] = clean(v, MaxRaw)
 	}
-	nokmem, memcgDisabled = ArgsFlags(cmdline)
+	nokmem, memcgDisabled = facts.ArgsFlags(cmdline)
 	return clean(cmdline, MaxCmdline), params, nokmem, memcgDisabled, nil
-}
-
-// kernelArgs splits a kernel command line as the kernel does: blanks separate
-// words, double quotes group (and are removed), "--" ends the kernel's part.
-func kernelArgs(s string) []string {
-	var out []string
-	var b strings.Builder
-	inQ, have := false, false
-	flush := func() bool {
-		if !have {
-			return true
-		}
-		w := b.String()
-		b.Reset()
-		have = false
-		if w == "--" {
-			return false
-		}
-		out = append(out, w)
-		return true
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '"':
-			inQ = !inQ
-			have = true
-		case !inQ && (c == ' ' || c == '\t' || c == '\n'):
-			if !flush() {
-				return out
-			}
-		default:
-			b.WriteByte(c)
-			have = true
-		}
-	}
-	flush()
-	return out
-}
-
-// ArgsFlags reports whether a kernel argument string turns on
-// cgroup.memory=nokmem and cgroup_disable=memory. Every occurrence counts
-// (the kernel runs the handler for each), and values are comma lists.
-func ArgsFlags(args string) (nokmem, memcgDisabled bool) {
-	for _, w := range kernelArgs(args) {
-		k, v, ok := strings.Cut(w, "=")
-		if !ok {
-			continue
-		}
-		for _, item := range strings.Split(v, ",") {
-			switch {
-			case k == "cgroup.memory" && item == "nokmem":
-				nokmem = true
-			case k == "cgroup_disable" && item == "memory":
-				memcgDisabled = true
-			}
-		}
-	}
-	return nokmem, memcgDisabled
 }
 
 func bootConfig(kind, source, entry string, def bool, args string) facts.BootConfig {
 	args = strings.TrimSpace(args)
-	nk, md := ArgsFlags(args)
+	nk, md := facts.ArgsFlags(args)
 	return facts.BootConfig{
 		Kind: kind, Source: clean(source, MaxValue), Entry: clean(entry, MaxValue), Default: def,
 		Args: clean(args, MaxCmdline), Nokmem: nk, MemcgDisabled: md,

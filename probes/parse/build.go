@@ -7,21 +7,6 @@ import (
 	"github.com/kaudit/kaudit/probes/facts"
 )
 
-// Sections lists every section the collector prints; Build marks the ones
-// it never saw as not collected.
-func Sections() []string {
-	return []string{
-		facts.SectionHostname, facts.SectionOSRelease, facts.SectionRedhatRelease,
-		facts.SectionOSReleaseKernel, facts.SectionProcVersion, facts.SectionVersionSignature,
-		facts.SectionCmdline, facts.SectionDefaultGrub, facts.SectionGrubCfg, facts.SectionBLS,
-		facts.SectionGrubenv, facts.SectionGrubby, facts.SectionKernelConfig, facts.SectionMounts,
-		facts.SectionProcCgroups, facts.SectionCgroupV2, facts.SectionMemcgDirs, facts.SectionKmem,
-		facts.SectionSlab, facts.SectionMeminfo, facts.SectionBuddyinfo, facts.SectionExtfragIndex,
-		facts.SectionExtfragThreshold, facts.SectionRunc, facts.SectionDocker, facts.SectionContainerd,
-		facts.SectionKubelet, facts.SectionKubeletConfig, facts.SectionDockerDaemon, facts.SectionKernelLog,
-	}
-}
-
 // NotReached is the message of a section the collector never printed.
 const NotReached = "the collector did not reach this section"
 
@@ -120,7 +105,7 @@ func Build(host string, sections []collector.Section) *facts.Facts {
 		b.section(s)
 	}
 	b.finish()
-	for _, name := range Sections() {
+	for _, name := range facts.Sections() {
 		if f.Sources[name] == nil {
 			f.Sources[name] = &facts.Source{Exit: -1, Error: facts.ErrNotRun, Message: NotReached}
 		}
@@ -371,7 +356,7 @@ func binary(bin facts.Binary, err error) (*facts.Binary, error) {
 // finish derives the facts that need several sections.
 func (b *builder) finish() {
 	f := b.f
-	f.Kernel.Family, f.Kernel.Upstream = KernelFamily(f.Kernel.Release, f.Kernel.VersionSignature)
+	f.Kernel.Family, f.Kernel.Upstream = facts.KernelFamily(f.Kernel.Release, f.Kernel.VersionSignature)
 	if b.klogSeen {
 		done := b.klogDone
 		f.KernelLog.Complete = &done
@@ -393,13 +378,13 @@ func (b *builder) persisted() {
 	p := &b.f.Boot.Persisted
 	if b.grubRead {
 		args := strings.TrimSpace(b.grubEnv["GRUB_CMDLINE_LINUX"] + " " + b.grubEnv["GRUB_CMDLINE_LINUX_DEFAULT"])
-		*p = append(*p, bootConfig(KindDefaultGrub, strings.Join(b.grubSrcs, "; "), "GRUB_CMDLINE_LINUX GRUB_CMDLINE_LINUX_DEFAULT", true, args))
+		*p = append(*p, bootConfig(facts.KindDefaultGrub, strings.Join(b.grubSrcs, "; "), "GRUB_CMDLINE_LINUX GRUB_CMDLINE_LINUX_DEFAULT", true, args))
 	}
 	var env Grubenv
 	if b.grubenv != nil {
 		env = *b.grubenv
 		if env.HasKOpts {
-			*p = append(*p, bootConfig(KindGrubenv, b.grubenvSr, "kernelopts", true, env.Kernelopts))
+			*p = append(*p, bootConfig(facts.KindGrubenv, b.grubenvSr, "kernelopts", true, env.Kernelopts))
 		}
 	}
 	for _, g := range b.grubCfgs {
@@ -411,7 +396,7 @@ func (b *builder) persisted() {
 			if e.Kernel == "" {
 				continue // chainloader, memtest, ...
 			}
-			*p = append(*p, bootConfig(KindGrubCfg, g.source, e.Title, i == def, e.Args))
+			*p = append(*p, bootConfig(facts.KindGrubCfg, g.source, e.Title, i == def, e.Args))
 		}
 	}
 	if len(b.bls) > 0 {
@@ -435,7 +420,7 @@ func (b *builder) persisted() {
 			if title == "" {
 				title = e.e.ID
 			}
-			*p = append(*p, bootConfig(KindBLS, e.source, title, i == def, args))
+			*p = append(*p, bootConfig(facts.KindBLS, e.source, title, i == def, args))
 		}
 	}
 	if b.grubby != nil {
@@ -443,7 +428,7 @@ func (b *builder) persisted() {
 		if entry == "" {
 			entry = b.grubby.Kernel
 		}
-		*p = append(*p, bootConfig(KindGrubby, "grubby --info=DEFAULT", entry, true, b.grubby.Args))
+		*p = append(*p, bootConfig(facts.KindGrubby, "grubby --info=DEFAULT", entry, true, b.grubby.Args))
 	}
 }
 

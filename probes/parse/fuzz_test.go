@@ -54,7 +54,7 @@ func FuzzParseOneLine(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s, _ := parse.ParseOneLine(b)
 		r, _ := parse.ParseRedhatRelease(b)
-		fam, up := parse.KernelFamily(s, r)
+		fam, up := facts.KernelFamily(s, r)
 		if len(s) > parse.MaxRaw || !utf8.ValidString(s) || len(fam) > 10 || len(up) > 40 {
 			t.Fatalf("%q %q %q", s, fam, up)
 		}
@@ -198,7 +198,7 @@ func FuzzBuild(f *testing.F) {
 		return "@@KAUDIT:" + n + ":BEGIN " + name + " " + src + "\n" + body + "\n@@KAUDIT:" + n + ":END " + name + " rc=" + rc + " trunc=0\n"
 	}
 	var all strings.Builder
-	for _, s := range parse.Sections() {
+	for _, s := range facts.Sections() {
 		all.WriteString(wrap(s, "/x", "1", "0"))
 	}
 	f.Add([]byte(all.String()))
@@ -206,7 +206,7 @@ func FuzzBuild(f *testing.F) {
 	f.Add([]byte(wrap(facts.SectionRunc, "/usr/bin/runc --version", "kaudit: timed out after 5s", "124")))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		fa := parse.Build("h", collector.Split(b, n))
-		for _, s := range parse.Sections() {
+		for _, s := range facts.Sections() {
 			if fa.Sources[s] == nil {
 				t.Fatalf("no source for %s", s)
 			}

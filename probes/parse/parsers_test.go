@@ -51,9 +51,9 @@ func TestKernelFamily(t *testing.T) {
 		{"weird", "", "upstream", ""},
 	}
 	for _, tt := range tests {
-		f, u := parse.KernelFamily(tt.release, tt.sig)
+		f, u := facts.KernelFamily(tt.release, tt.sig)
 		if f != tt.family || u != tt.upstream {
-			t.Errorf("KernelFamily(%q, %q) = %q, %q; want %q, %q", tt.release, tt.sig, f, u, tt.family, tt.upstream)
+			t.Errorf("facts.KernelFamily(%q, %q) = %q, %q; want %q, %q", tt.release, tt.sig, f, u, tt.family, tt.upstream)
 		}
 	}
 }
@@ -444,9 +444,9 @@ func TestRHELDockerRunc(t *testing.T) {
 		docker *facts.Binary
 		want   string
 	}{
-		{"docker-ce 18.06.1-ce", &facts.Binary{Name: "docker", Version: "18.06.1-ce"}, parse.FlavorUpstream},
-		{"RHEL docker 1.13.1", &facts.Binary{Name: "docker", Version: "1.13.1"}, parse.FlavorProjectAtomic},
-		{"no docker", nil, parse.FlavorUpstream},
+		{"docker-ce 18.06.1-ce", &facts.Binary{Name: "docker", Version: "18.06.1-ce"}, facts.FlavorUpstream},
+		{"RHEL docker 1.13.1", &facts.Binary{Name: "docker", Version: "1.13.1"}, facts.FlavorProjectAtomic},
+		{"no docker", nil, facts.FlavorUpstream},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -8,13 +8,6 @@ import (
 	"github.com/kaudit/kaudit/probes/facts"
 )
 
-// runc flavours.
-const (
-	FlavorUpstream      = "upstream"
-	FlavorProjectAtomic = "projectatomic"
-	FlavorDebian        = "debian"
-)
-
 // binaryFromSource fills Name and Path from a section source
 // ("/usr/bin/runc --version").
 func binaryFromSource(source string) facts.Binary {
@@ -58,11 +51,11 @@ func ParseRunc(source string, body []byte) (facts.Binary, error) {
 		// RHEL's docker package ships the projectatomic fork under these names.
 		// docker-ce's bundled "docker-runc" is upstream runc renamed: Build
 		// reclassifies it only next to RHEL's docker 1.x (RHELDockerRunc).
-		b.Flavor = FlavorProjectAtomic
+		b.Flavor = facts.FlavorProjectAtomic
 	case strings.Contains(b.Version, "+ds"):
-		b.Flavor = FlavorDebian
+		b.Flavor = facts.FlavorDebian
 	default:
-		b.Flavor = FlavorUpstream
+		b.Flavor = facts.FlavorUpstream
 	}
 	if b.Version == "" {
 		return b, fmt.Errorf("runc: no \"runc version\" line")
@@ -193,8 +186,8 @@ func RHELDockerRunc(runcs []facts.Binary, docker *facts.Binary) {
 		return
 	}
 	for i := range runcs {
-		if runcs[i].Name == "docker-runc" && runcs[i].Flavor == FlavorUpstream {
-			runcs[i].Flavor = FlavorProjectAtomic
+		if runcs[i].Name == "docker-runc" && runcs[i].Flavor == facts.FlavorUpstream {
+			runcs[i].Flavor = facts.FlavorProjectAtomic
 		}
 	}
 }

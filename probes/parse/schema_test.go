@@ -61,7 +61,7 @@ func validate(t *testing.T, s *jsonschema.Schema, f *facts.Facts) {
 func TestSchema(t *testing.T) {
 	s := compileSchema(t)
 	h := collectortest.RHEL7Node(t)
-	for _, sh := range collectortest.Shells() {
+	for _, sh := range collectortest.Shells(t) {
 		f := parse.Build("node1", collector.Split(h.Run(t, sh, nonce), nonce))
 		f.CollectedAt = "2026-01-02T03:04:05Z"
 		f.Collector.Transport = "ssh"

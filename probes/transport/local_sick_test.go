@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/kaudit/kaudit/internal/testenv"
 	"github.com/kaudit/kaudit/inventory"
 	"github.com/kaudit/kaudit/probes/collector"
 	"github.com/kaudit/kaudit/probes/collector/collectortest"
@@ -22,9 +22,7 @@ import (
 // SIGTERM: after the host's timeout, and after a cancellation, no process the
 // collector started remains 5 s later, and the sections read are returned.
 func TestLocalNothingLeftBehind(t *testing.T) {
-	if _, err := exec.LookPath("timeout"); err != nil {
-		t.Skip("no timeout(1) here to start a process group of its own")
-	}
+	testenv.Program(t, "coreutils", "timeout")
 	for _, tc := range []struct {
 		name    string
 		timeout time.Duration

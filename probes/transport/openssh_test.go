@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kaudit/kaudit/internal/testenv"
 	"github.com/kaudit/kaudit/inventory"
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
@@ -24,9 +25,9 @@ import (
 // fresh client key. It skips without /usr/sbin/sshd or root.
 func openSSHServer(t *testing.T) (port int, dir, clientKey string, hostKeys map[string]ssh.PublicKey) {
 	t.Helper()
-	if _, err := os.Stat("/usr/sbin/sshd"); err != nil || os.Geteuid() != 0 {
-		t.Skip("needs root and /usr/sbin/sshd")
-	}
+	testenv.Root(t, "sshd runs as root and logs in the current user")
+	_, err := os.Stat("/usr/sbin/sshd")
+	testenv.Require(t, "sshd", err)
 	dir = t.TempDir()
 	writeKeyFile := func(name string, key any) ssh.PublicKey {
 		block, err := ssh.MarshalPrivateKey(key, "")
@@ -76,7 +77,7 @@ PidFile none
 	log, _ := os.Create(filepath.Join(dir, "sshd.log"))
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
-		t.Skipf("sshd: %v", err)
+		testenv.Require(t, "sshd", err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait(); log.Close() })
 	for deadline := time.Now().Add(5 * time.Second); ; {

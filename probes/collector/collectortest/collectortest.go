@@ -12,6 +12,8 @@ package collectortest
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +21,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/kaudit/kaudit/internal/testenv"
 	"github.com/kaudit/kaudit/probes/collector"
 )
 
@@ -33,17 +36,26 @@ type Shell struct {
 }
 
 // Shells returns the shells available here: /bin/dash, /bin/bash and
-// `busybox sh` (from busybox-static).
-func Shells() []Shell {
+// `busybox sh` (from busybox-static). A missing one is reported through
+// testenv.Without (the test runs with the others; under CI=true it fails);
+// with none, tb is ended through testenv.Require.
+func Shells(tb testing.TB) []Shell {
+	tb.Helper()
 	var out []Shell
 	for _, s := range []Shell{
 		{"dash", []string{"/bin/dash"}},
 		{"bash", []string{"/bin/bash"}},
 		{"busybox", []string{"/bin/busybox", "sh"}},
 	} {
-		if _, err := os.Stat(s.Argv[0]); err == nil {
+		_, err := os.Stat(s.Argv[0])
+		if err == nil {
 			out = append(out, s)
+			continue
 		}
+		testenv.Without(tb, s.Name, fmt.Errorf("%w (apt-get install %s)", err, map[string]string{"dash": "dash", "bash": "bash", "busybox": "busybox-static"}[s.Name]))
+	}
+	if len(out) == 0 {
+		testenv.Require(tb, "a POSIX shell", errors.New("no /bin/dash, /bin/bash or /bin/busybox (apt-get install dash)"))
 	}
 	return out
 }
