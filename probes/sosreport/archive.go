@@ -198,6 +198,11 @@ func ReadArchive(r io.Reader, lim Limits) (*Tree, error) {
 			t.entries[rest] = e
 		}
 	}
+	// Read to the end of the compressed stream: its checksum and trailer
+	// tell a truncated or corrupt archive from a complete one.
+	if _, err := io.Copy(io.Discard, lr); err != nil {
+		return nil, fmt.Errorf("read sosreport: corrupt or truncated archive: %w", err)
+	}
 	if lr.N <= 0 {
 		return nil, fmt.Errorf("read sosreport: expands beyond %d bytes", lim.ArchiveMax)
 	}

@@ -38,7 +38,7 @@ type Host struct {
 // copied: the host files sos copies (see probes/sosreport paths.go).
 var copied = []string{
 	"etc/os-release", "etc/redhat-release", "etc/default/grub", "etc/docker/daemon.json",
-	"proc/cmdline", "proc/cgroups", "proc/meminfo", "proc/buddyinfo", "proc/version", "proc/mounts",
+	"proc/cmdline", "proc/cgroups", "proc/meminfo", "proc/buddyinfo", "proc/version", "proc/mounts", "proc/self/mounts",
 	"proc/sys/kernel/osrelease", "proc/sys/vm/extfrag_threshold", "proc/version_signature",
 	"sys/kernel/debug/extfrag/extfrag_index", "sys/fs/cgroup/cgroup.controllers",
 	"boot/grub2/grub.cfg", "boot/grub2/grubenv", "var/lib/kubelet/config.yaml",
