@@ -196,3 +196,29 @@ test_risk_pass_no_container_stack if {
 	# a runtime probe that failed leaves it undecided
 	status("kmem.risk", merge(vm_noruntime, unreadable("runc"))) == "unknown"
 }
+
+# ---------------------------------------------------------------- kernel families (docs/facts.md)
+
+family(release, fam, up) := merge(merge(seed000, rebooted), {"kernel": {"release": release, "family": fam, "upstream": up}})
+
+test_risk_kernel_families if {
+	status("kmem.risk", family("3.10.0-1160.el7.x86_64", "rhel7", "3.10.0")) == "fail"
+	status("kmem.risk", family("4.18.0-553.el8_10.x86_64", "rhel", "4.18.0")) == "pass"
+	status("kmem.risk", family("4.1.12-124.48.6.el7uek.x86_64", "uek", "4.1.12")) == "fail"
+	status("kmem.risk", family("4.14.35-2047.510.5.el7uek.x86_64", "uek", "4.14.35")) == "pass"
+	status("kmem.risk", family("4.14.256-197.484.amzn2.x86_64", "amzn", "4.14.256")) == "pass"
+	status("kmem.risk", family("4.4.0-210-generic", "ubuntu", "4.4.262")) == "pass"
+	status("kmem.risk", family("4.4.0-31-generic", "ubuntu", "4.4.13")) == "fail"
+	status("kmem.risk", family("3.16.0-11-amd64", "debian", "3.16.84")) == "fail"
+	status("kmem.risk", family("4.19.0-27-amd64", "debian", "4.19.316")) == "pass"
+	status("kmem.risk", family("4.12.14-122.37-default", "suse", "4.12.14")) == "pass"
+	status("kmem.risk", family("5.4.278-1.el7.elrepo.x86_64", "upstream", "5.4.278")) == "pass"
+}
+
+test_risk_unknown_family_quotes_release if {
+	r := result("kmem.risk", family("5.15.0-1025-custom-build", "unknown", null))
+	r.status == "unknown"
+	contains(r.message, `kernel family not recognised: release "5.15.0-1025-custom-build"`)
+	k := result("kmem.kernel", family("5.15.0-1025-custom-build", "unknown", null))
+	k.status == "unknown"
+}

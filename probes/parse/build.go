@@ -365,7 +365,7 @@ func binary(bin facts.Binary, err error) (*facts.Binary, error) {
 // finish derives the facts that need several sections.
 func (b *builder) finish() {
 	f := b.f
-	f.Kernel.Family, f.Kernel.Upstream = KernelFamily(f.Kernel.Release, f.Kernel.VersionSignature)
+	f.Kernel.Family, f.Kernel.Upstream = KernelFamilyFrom(f.Kernel.Release, f.Kernel.VersionSignature, f.Kernel.Version)
 	if b.cut {
 		f.Collector.Truncated = true
 	}

@@ -121,8 +121,8 @@ func TestDirSymlinkOutOfTree(t *testing.T) {
 func TestSeedReports(t *testing.T) {
 	want := map[string]struct {
 		host, release, runc, docker, kubelet, logSource string
-		sigs                                              []string
-		numCgroups                                        int
+		sigs                                            []string
+		numCgroups                                      int
 	}{
 		"seed000-centos75":   {"k8s-node-03", "3.10.0-862.el7.x86_64", "", "18.06.1-ce", "v1.12.3", "dmesg", []string{facts.SigSlubAlloc, facts.SigSoftLockup, facts.SigNoSockets}, 0},
 		"seed002-nfconn":     {"slave-138", "3.10.0-514.el7.x86_64", "", "1.13.1", "v1.9.11", "/var/log/messages", []string{facts.SigPageAlloc, facts.SigNfConntrack, facts.SigOCIAlloc}, 0},
