@@ -285,3 +285,27 @@ func FuzzReadArchive(f *testing.F) {
 		}
 	})
 }
+
+func TestXZHugeDictionaryRefused(t *testing.T) {
+	files, links, err := sostest.Files(fleet, sostest.Seeds()[3], sostest.Sos4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := sostest.WriteArchive(t.TempDir(), "sosreport-x", "xz", files, links)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(p)
+	if _, err := ReadArchive(bytes.NewReader(b), DefaultLimits()); err != nil {
+		t.Fatalf("the real archive: %v", err)
+	}
+	// the first block's LZMA2 filter: the byte after "21 01" is the dictionary code
+	i := bytes.Index(b[12:40], []byte{0x21, 0x01})
+	if i < 0 {
+		t.Fatal("no LZMA2 filter flags in the first block header")
+	}
+	b[12+i+2] = 39 // 3 GiB
+	if _, err := ReadArchive(bytes.NewReader(b), DefaultLimits()); err == nil || !strings.Contains(err.Error(), "dictionary of") {
+		t.Fatalf("err = %v", err)
+	}
+}
