@@ -9,7 +9,7 @@ STATE ?= $(OUT)/fleet.json
 # Debian packages: the SSH test fleet (openssh, busybox-static, iproute2,
 # dash, mawk), the HTML report's screenshot and JUnit validation (chromium,
 # libxml2-utils).
-DEB_PACKAGES = openssh-server openssh-client busybox-static iproute2 dash mawk chromium libxml2-utils
+DEB_PACKAGES = openssh-server openssh-client busybox-static iproute2 dash mawk chromium libxml2-utils bzip2
 
 .DEFAULT_GOAL := help
 .PHONY: help build testfleet deps test fleet-up fleet-down fleet-clean demo demo-down

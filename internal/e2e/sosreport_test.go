@@ -133,6 +133,11 @@ func TestEvalSosreports(t *testing.T) {
 							t.Errorf("%s %s: %s %q, want unknown saying not in this sosreport", fx, id, got[id].Status, got[id].Message)
 						}
 					}
+					if fx == "seed002-nfconn" {
+						if r := got["kmem.risk"]; !strings.Contains(r.Message, "the leak has occurred: kernel log (/var/log/messages)") || !strings.Contains(r.Remediation, "kubectl drain") {
+							t.Errorf("seed002 kmem.risk: %q / %q, want the leak has occurred with drain + reboot", r.Message, r.Remediation)
+						}
+					}
 					if fx == "seed003-centos78" {
 						runc := got["kmem.runc"]
 						if runc.Status != "fail" || !strings.Contains(runc.Message, "installed-rpms: runc-1.0.0-69.rc10.el7_9.x86_64") {
