@@ -54,9 +54,12 @@ func TestSeedVerdicts(t *testing.T) {
 			want: map[string]string{
 				"kmem.kernel": StatusFail, "kmem.kernel_log": StatusFail,
 				"kmem.fragmentation": StatusFail, "kmem.slab_pressure": StatusFail,
-				"kmem.risk": StatusUnknown, // the seed quotes neither runtimes nor cmdline
+				// the seed quotes neither runtimes nor cmdline, but its log shows
+				// the leak happened: the bottom line never stays unknown or passes.
+				"kmem.risk": StatusFail,
 			},
 			messages: map[string]string{
+				"kmem.risk":          "the leak has occurred: kernel log (/var/log/messages): nf_conntrack_cache x2",
 				"kmem.slab_pressure": "SUnreclaim 6836344 kB is 42.0% of MemTotal 16267400 kB",
 				"kmem.fragmentation": "node 0 Normal: highest free order 3",
 				"kmem.kernel_log":    "nf_conntrack_cache x2, page_alloc_fail x1, oci_runtime_error x2",
@@ -200,6 +203,43 @@ func TestDocumentedFixesTurnRiskToPass(t *testing.T) {
 				t.Errorf("%s + %s: kmem.risk = %s: %s", seed, fx.name, r.Status, r.Message)
 			}
 		}
+	}
+}
+
+// TestRiskLeakOccurred: on an affected kernel, kmem.risk fails while the
+// node shows the leak already happened (seed 003's memcg IDs at the cap,
+// seed 000's SLUB failures in this boot's dmesg), even with every fix
+// applied but no reboot; the remediation drains and reboots.
+func TestRiskLeakOccurred(t *testing.T) {
+	e := newEngine(t, Options{})
+	ctx := context.Background()
+	for _, tc := range []struct{ seed, seen string }{
+		{"seed003-centos74-kmem-active", "memory num_cgroups 65513"},
+		{"seed000-centos75-softlockup", "kernel log (dmesg)"},
+	} {
+		f := loadFixture(t, tc.seed)
+		if tc.seed == "seed003-centos74-kmem-active" {
+			n := 65513 // the seed's /proc/cgroups memory row
+			f.Cgroup.MemoryNumCgroups = &n
+		}
+		f.Boot.Cmdline = "BOOT_IMAGE=/vmlinuz-" + f.Kernel.Release + " ro cgroup.memory=nokmem"
+		f.Boot.Nokmem, f.Boot.MemcgDisabled = ptr(true), ptr(false)
+		f.Sources[facts.SectionCmdline] = &facts.Source{Source: "/proc/cmdline"}
+		eioEverywhere(f)
+		r := byID(t, e.Eval(ctx, f, HostInput{}))["kmem.risk"]
+		if r.Status != StatusFail || !strings.Contains(r.Message, "the leak has occurred: ") || !strings.Contains(r.Message, tc.seen) {
+			t.Errorf("%s with nokmem but no reboot: %s: %s", tc.seed, r.Status, r.Message)
+		}
+		if !strings.Contains(r.Remediation, "kubectl drain <node>") || !strings.Contains(r.Remediation, "reboot") {
+			t.Errorf("%s: remediation %q lacks drain and reboot", tc.seed, r.Remediation)
+		}
+	}
+	// a cgroup v1 node on a kernel that recycles memcg IDs passes, saying why
+	f := loadFixture(t, "seed000-centos75-softlockup")
+	f.Kernel.Release, f.Kernel.Family, f.Kernel.Upstream = "4.19.0-18-amd64", "upstream", "4.19.0"
+	r := byID(t, e.Eval(ctx, f, HostInput{}))["kmem.risk"]
+	if r.Status != StatusPass || !strings.HasPrefix(r.Message, "not exposed: ") {
+		t.Errorf("4.19 on cgroup v1: %s: %s", r.Status, r.Message)
 	}
 }
 

@@ -74,10 +74,59 @@ _nokmem_verified := sprintf("%d sampled cgroups read EIO", [inactive_count]) if 
 	kmem_observed == "inactive"
 } else := "not verified: no memory.kmem.slabinfo sampled"
 
+# ---------------------------------------------------------------- the leak has occurred
+
+# _leak_seen: what shows the leak already happened on this node (affected
+# kernels only): leak signatures in the kernel log, memory cgroup IDs at the
+# headroom limit. A /var/log/messages may span boots from before nokmem took
+# effect, so with nokmem in effect only this boot's log (dmesg, journalctl)
+# counts.
+_leak_seen contains sprintf("kernel log (%s): %s; latest %s: %q", [_log_source, _sig_counts, _seen[0], one_line(object.get(_sigs[_seen[0]], "latest", ""))]) if {
+	count(_seen) > 0
+	_log_this_boot_or_unmitigated
+}
+
+_leak_seen contains sprintf("memory num_cgroups %d is %s of the %d memcg ID cap (fail at %s)", [_num, _pct(_num / memcg_id_max), memcg_id_max, _headroom_fail_pct]) if {
+	_num >= _headroom_fail_n
+}
+
+_log_this_boot_or_unmitigated if _log_source in {"dmesg", "journalctl"}
+
+_log_this_boot_or_unmitigated if nokmem_state != "in_effect"
+
+leak_occurred if {
+	affect == "affected"
+	count(_leak_seen) > 0
+}
+
+_in_effect_now := sprintf("kmem accounting %s (%s), cgroup.memory=nokmem %s", [kmem_switch, _switch_detail, nokmem_desc])
+
+_switch_detail := concat(", ", kmem_switch_why) if {
+	kmem_switch == "on"
+} else := sprintf("runc: %s, kubelet: %s, cgroups: %s", [runc_side, kubelet_side, kmem_observed])
+
+_drain_reboot := "kubectl drain <node> --ignore-daemonsets --delete-emptydir-data && reboot (only a reboot frees the leaked memcg IDs and slab), then kubectl uncordon <node>"
+
+# what prevents it coming back: nothing more when nokmem is in effect and
+# nothing else switches kmem on, else the shortest fix.
+_prevent := {"fix": "nothing more: cgroup.memory=nokmem is in effect, the reboot clears what leaked", "remediation": "verify after the reboot: cat /sys/fs/cgroup/memory/kubepods/memory.kmem.slabinfo (expect: Input/output error)"} if {
+	nokmem_state == "in_effect"
+} else := {"fix": "nothing more: nothing switches kmem accounting on any longer, the reboot clears what leaked", "remediation": "verify after the reboot: cat /sys/fs/cgroup/memory/kubepods/memory.kmem.slabinfo (expect: Input/output error)"} if {
+	kmem_switch == "off"
+} else := risk_fix
+
+_leak_ev := object.union(_risk_ev, {"derived.leak_seen": sort([x | some x in _leak_seen])})
+
+# ---------------------------------------------------------------- the verdict
+
 r_risk := {"status": "not_applicable", "message": affect_desc, "evidence": _risk_ev, "remediation": ""} if {
+	layout == "none"
+} else := {"status": "pass", "message": sprintf("not exposed: %s; %s", [affect_desc, layout_desc]), "evidence": _risk_ev, "remediation": ""} if {
 	affect == "unaffected"
 } else := {"status": "unknown", "message": affect_desc, "evidence": _risk_ev, "remediation": ""} if {
 	affect == "unknown"
+} else := {"status": "fail", "message": sprintf("%s; the leak has occurred: %s; in effect now: %s; clear it: drain and reboot; then shortest fix: %s", [affect_desc, concat("; ", sort([x | some x in _leak_seen])), _in_effect_now, _prevent.fix]), "evidence": _leak_ev, "remediation": concat("; ", [_drain_reboot, _prevent.remediation])} if {
+	leak_occurred
 } else := {"status": "pass", "message": sprintf("%s, but mitigated: cgroup.memory=nokmem is in effect (%s)", [affect_desc, _nokmem_verified]), "evidence": _risk_ev, "remediation": ""} if {
 	nokmem_state == "in_effect"
 } else := {"status": "fail", "message": sprintf("%s; kmem accounting is or will be on (%s) and cgroup.memory=nokmem is not in effect (%s); shortest fix: %s", [affect_desc, concat(", ", kmem_switch_why), nokmem_desc, risk_fix.fix]), "evidence": _risk_ev, "remediation": risk_fix.remediation} if {

@@ -50,8 +50,13 @@ layout := "v1" if {
 
 _kernel_predates_v2 if input.kernel.family == "rhel7"
 
+# version_families: kernel families judged by their upstream base version
+# (docs/facts.md "Kernel families"); rhel7 is judged as RHEL 7, any other
+# family ("unknown") is unknown.
+version_families := {"upstream", "ubuntu", "rhel", "uek", "amzn", "debian", "suse"}
+
 _kernel_predates_v2 if {
-	input.kernel.family in {"upstream", "ubuntu"}
+	input.kernel.family in version_families
 	version.compare("kernel", input.kernel.upstream, "4.5") < 0
 }
 
@@ -91,7 +96,7 @@ kernel_state := "no_kmem" if {
 } else := "affected" if {
 	input.kernel.family == "rhel7"
 } else := "unknown" if {
-	not input.kernel.family in {"upstream", "ubuntu"}
+	not input.kernel.family in version_families
 } else := "affected" if {
 	version.compare("kernel", input.kernel.upstream, thresholds.kernel_fixed) < 0
 	not _upstream_backported
@@ -137,6 +142,9 @@ affect_desc := sprintf("%s: %s; not affected by the kmem leak", [kernel_desc, la
 	kernel_state == "affected"
 } else := sprintf("%s: %s", [kernel_desc, layout_desc]) if {
 	kernel_state == "affected"
+} else := sprintf("kernel family not recognised: release %q (kaudit judges only the families of docs/facts.md \"Kernel families\")", [input.kernel.release]) if {
+	input.kernel.family == "unknown"
+	input.kernel.release != ""
 } else := sprintf("kernel release or upstream version unknown (%s)", [src_note("kernel_osrelease")])
 
 # ---------------------------------------------------------------- cgroup evidence
@@ -220,7 +228,7 @@ cmdline_nokmem := b if {
 
 # kernels known to ignore the option: upstream before ~4.6.
 kernel_ignores_nokmem if {
-	input.kernel.family in {"upstream", "ubuntu"}
+	input.kernel.family in version_families
 	version.compare("kernel", input.kernel.upstream, thresholds.kernel_nokmem_v1) < 0
 }
 

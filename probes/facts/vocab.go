@@ -25,28 +25,10 @@ const (
 )
 
 // KernelFamily returns Kernel.Family and Kernel.Upstream for a release and an
-// optional Ubuntu version signature ("Ubuntu 4.4.0-21.37-generic 4.4.6").
+// optional Ubuntu version signature ("Ubuntu 4.4.0-21.37-generic 4.4.6"); see
+// KernelFamilyFrom.
 func KernelFamily(release, signature string) (family, upstream string) {
-	if release == "" && signature == "" {
-		return "", ""
-	}
-	if signature != "" {
-		f := strings.Fields(signature)
-		if len(f) > 0 && isDotted(f[len(f)-1]) {
-			return "ubuntu", threePart(f[len(f)-1])
-		}
-		family = "ubuntu"
-	}
-	if family == "" {
-		if release == "" {
-			return "", ""
-		}
-		family = "upstream"
-		if strings.HasPrefix(release, "3.10.0-") && strings.Contains(release, ".el7") {
-			family = "rhel7"
-		}
-	}
-	return family, threePart(release)
+	return KernelFamilyFrom(release, signature, "")
 }
 
 // threePart returns the leading X.Y.Z of s ("4.4" → "4.4.0"), "" if none.

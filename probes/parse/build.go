@@ -356,7 +356,7 @@ func binary(bin facts.Binary, err error) (*facts.Binary, error) {
 // finish derives the facts that need several sections.
 func (b *builder) finish() {
 	f := b.f
-	f.Kernel.Family, f.Kernel.Upstream = facts.KernelFamily(f.Kernel.Release, f.Kernel.VersionSignature)
+	f.Kernel.Family, f.Kernel.Upstream = facts.KernelFamilyFrom(f.Kernel.Release, f.Kernel.VersionSignature, f.Kernel.Version)
 	if b.klogSeen {
 		done := b.klogDone
 		f.KernelLog.Complete = &done

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+
+	"github.com/kaudit/kaudit/gate"
+	"github.com/kaudit/kaudit/internal/audit"
+	"github.com/kaudit/kaudit/inventory"
+	"github.com/kaudit/kaudit/probes/sosreport"
+)
+
+// readSosreports builds a fleet from sosreports: one host per report, named
+// by the report's host name. A report that cannot be read is an unreachable
+// host (reason collector) whose error says why; the others are still judged.
+func readSosreports(paths []string) *audit.FleetFacts {
+	ff := &audit.FleetFacts{Schema: audit.FleetSchema, Inventory: "sosreport"}
+	names := map[string]int{}
+	for _, p := range paths {
+		h := audit.FleetHost{Address: p, Groups: []string{}, Labels: map[string]string{"sosreport": filepath.Base(p)}}
+		t, err := sosreport.Open(p, sosreport.DefaultLimits())
+		if err != nil {
+			h.Name = filepath.Base(p)
+			h.Reason = "collector"
+			h.Error = fmt.Sprintf("sosreport %s: %v", p, err)
+		} else {
+			h.Facts = t.Facts()
+			h.Name = h.Facts.Host
+		}
+		if n := names[h.Name]; n > 0 {
+			h.Name = fmt.Sprintf("%s#%d", h.Name, n+1)
+			if h.Facts != nil {
+				h.Facts.Host = h.Name
+			}
+		}
+		names[h.Name]++
+		ff.Hosts = append(ff.Hosts, h)
+	}
+	return ff
+}
+
+// limitFleet narrows a facts fleet to the hosts --limit selects, resolved
+// against the inventory when one is given, else against the fleet itself.
+func (a *app) limitFleet(ff *audit.FleetFacts, inv *inventory.Inventory, what string) error {
+	if len(a.limits) == 0 {
+		return nil
+	}
+	sel := inv
+	if sel == nil {
+		sel = gate.FleetInventory(fleetInvHosts(ff.Hosts))
+	}
+	hosts, err := sel.Select(a.limits)
+	if err != nil {
+		return usageErr(fmt.Errorf("--limit: %w", err))
+	}
+	keep := make([]string, len(hosts))
+	for i, h := range hosts {
+		keep[i] = h.Name
+	}
+	ff.Hosts = slices.DeleteFunc(ff.Hosts, func(h audit.FleetHost) bool { return !slices.Contains(keep, h.Name) })
+	if len(ff.Hosts) == 0 {
+		return usageErr(fmt.Errorf("--limit: no host of %s is selected", what))
+	}
+	return nil
+}
