@@ -163,6 +163,9 @@ packs, producing the same reports and exit codes as run. Nothing is contacted.`,
 			if err != nil {
 				return usageErr(err)
 			}
+			if err := a.shardFacts(ff); err != nil {
+				return err
+			}
 			var inv *inventory.Inventory
 			if len(a.inventories) > 0 {
 				if inv, err = a.loadInventory(); err != nil {
