@@ -10,7 +10,9 @@ package deploy
 
 import (
 	"bytes"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -299,4 +301,90 @@ func must(b []byte, err error) []byte {
 		panic(err)
 	}
 	return b
+}
+
+// runScript runs a Job's container script with /bin/sh, /reports moved to a
+// temporary directory and kaudit replaced by a stub that records its
+// arguments and exits with rc.
+func runScript(t *testing.T, c corev1.Container, envs map[string]string, rc int) (code int, args string, reports string) {
+	t.Helper()
+	dir := t.TempDir()
+	reports = filepath.Join(dir, "reports")
+	bin := filepath.Join(dir, "bin")
+	if err := os.MkdirAll(bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	stub := "#!/bin/sh\nprintf '%s\\n' \"$*\" >> " + filepath.Join(dir, "args") + "\nexit " + strconv.Itoa(rc) + "\n"
+	if err := os.WriteFile(filepath.Join(bin, "kaudit"), []byte(stub), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Command) != 2 || c.Command[0] != "/bin/sh" || c.Command[1] != "-c" || len(c.Args) != 1 {
+		t.Fatalf("%s: want command [/bin/sh -c] and one script argument", c.Name)
+	}
+	script := strings.ReplaceAll(c.Args[0], "/reports", reports)
+	script = strings.ReplaceAll(script, "sleep 15", "sleep 0.01")
+	cmd := exec.Command("/bin/sh", "-c", script)
+	cmd.Env = []string{"PATH=" + bin + ":/usr/bin:/bin"}
+	for _, e := range c.Env {
+		cmd.Env = append(cmd.Env, e.Name+"="+e.Value)
+	}
+	for k, v := range envs {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		code = exit.ExitCode()
+	case err != nil:
+		t.Fatalf("%s: %v\n%s", c.Name, err, out)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "args"))
+	return code, string(b), reports
+}
+
+// TestJobScripts runs the shard and merge scripts: the shard passes
+// JOB_COMPLETION_INDEX/SHARDS and succeeds for exit 0, 1 and 3 only; the
+// merge waits for every shard's report, merges them in a run directory and
+// exits with kaudit merge's code.
+func TestJobScripts(t *testing.T) {
+	o := decodeAll(t)
+	sc := o.jobs["kaudit-shards"].Spec.Template.Spec.Containers[0]
+	for rc, want := range map[int]int{0: 0, 1: 0, 3: 0, 2: 2} {
+		code, args, reports := runScript(t, sc, map[string]string{"JOB_COMPLETION_INDEX": "2"}, rc)
+		if code != want {
+			t.Errorf("shard, kaudit exit %d: script exit %d, want %d", rc, code, want)
+		}
+		if !strings.Contains(args, "run -i /etc/kaudit/inventory/inventory.hcl --shard 2/4 ") || !strings.Contains(args, "json="+reports+"/shards/shard-2.json") {
+			t.Errorf("shard args: %s", args)
+		}
+	}
+
+	mc := o.jobs["kaudit-merge"].Spec.Template.Spec.Containers[0]
+	mcWait := mc
+	// Three of four reports: the script must still be waiting when killed.
+	mcWait.Args = []string{"(sleep 1; kill -TERM $$) & " + mc.Args[0]}
+	for _, rc := range []int{0, 1, 3} {
+		c := mc
+		pre := "mkdir -p /reports/shards && for k in 0 1 2 3; do echo '{}' > /reports/shards/shard-$k.json; done\n"
+		c.Args = []string{pre + mc.Args[0]}
+		code, args, reports := runScript(t, c, nil, rc)
+		if code != rc {
+			t.Errorf("merge, kaudit exit %d: script exit %d", rc, code)
+		}
+		runs, _ := filepath.Glob(filepath.Join(reports, "runs", "*", "shard-*.json"))
+		left, _ := filepath.Glob(filepath.Join(reports, "shards", "*.json"))
+		if len(runs) != 4 || len(left) != 0 {
+			t.Errorf("merge: %d shard reports moved to the run directory, %d left", len(runs), len(left))
+		}
+		if !strings.HasPrefix(args, "merge -i /etc/kaudit/inventory/inventory.hcl ") || strings.Count(args, "/shard-") != 4 || !strings.Contains(args, "html=") {
+			t.Errorf("merge args: %s", args)
+		}
+	}
+	pre := "mkdir -p /reports/shards && for k in 0 1 2; do echo '{}' > /reports/shards/shard-$k.json; done\n"
+	mcWait.Args = []string{pre + mcWait.Args[0]}
+	code, args, _ := runScript(t, mcWait, nil, 0)
+	if code == 0 || args != "" {
+		t.Errorf("merge with 3 of 4 reports: exit %d, kaudit called with %q", code, args)
+	}
 }
