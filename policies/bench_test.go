@@ -7,7 +7,10 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/profiler"
 	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
 )
 
 // cpuNanos is this process's user+system CPU time: on a shared machine it
@@ -136,4 +139,62 @@ func BenchmarkOPAFloor(b *testing.B) {
 		}
 		reportRates(b, b.N, cpu0)
 	})
+}
+
+// BenchmarkEvalRules evaluates single rules of the built-in pack for one
+// host (rhel7-mitigated): where BenchmarkEval's time goes. Each query also
+// pays OPA's per-query set-up (compare _heads, a constant). exprs/op is the
+// number of Rego expressions OPA evaluates for the query (its profiler).
+// Run on one core: go test ./policies -run XXX -bench EvalRules -cpu 1
+func BenchmarkEvalRules(b *testing.B) {
+	ctx := context.Background()
+	srcs, err := collectSources(nil, false, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	mods, err := parseSources(srcs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	compiler := ast.NewCompiler().WithBuiltins(kauditBuiltins()).WithDefaultRegoVersion(ast.RegoV1)
+	if compiler.Compile(mods); compiler.Failed() {
+		b.Fatal(compiler.Errors)
+	}
+	store := inmem.NewFromObject(map[string]any{"kaudit": map[string]any{"params": map[string]any{}}})
+	consts, err := foldConstants(ctx, compiler, store)
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := newEngine(b, Options{})
+	in := hostValue(e.factsValue(loadFixture(b, "rhel7-mitigated")), HostInput{Name: "h"}, nil)
+	for _, rule := range []string{
+		"results", "verdicts", "_heads",
+		"r_kernel", "r_accounting", "r_nokmem_boot", "r_boot_drift", "r_memcg_disabled", "r_runc", "r_kubelet",
+		"r_memcg_headroom", "r_memcg_zombies", "r_kernel_log", "r_slab_pressure", "r_fragmentation", "r_risk",
+		"affect", "affect_desc", "nokmem_state", "kmem_switch", "runc_worst", "_runc_ev", "_risk_ev",
+	} {
+		b.Run(rule, func(b *testing.B) {
+			pq, err := rego.New(append([]func(*rego.Rego){rego.Compiler(compiler), rego.Store(store), rego.Query("data.kaudit.kmem." + rule)}, kauditBuiltinOptions()...)...).PrepareForEval(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			prof := profiler.New()
+			if _, err := pq.Eval(ctx, rego.EvalParsedInput(in), rego.EvalVirtualCache(newFoldedCache(consts)), rego.EvalQueryTracer(prof)); err != nil {
+				b.Fatal(err)
+			}
+			exprs := 0
+			for _, r := range prof.ReportTopNResults(-1, []string{"num_eval"}) {
+				exprs += r.NumEval
+			}
+			b.ReportAllocs()
+			cpu0 := cpuNanos()
+			for b.Loop() {
+				if _, err := pq.Eval(ctx, rego.EvalParsedInput(in), rego.EvalVirtualCache(newFoldedCache(consts)), rego.EvalGenerateJSON(rawTerm)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportRates(b, b.N, cpu0)
+			b.ReportMetric(float64(exprs), "exprs/op")
+		})
+	}
 }

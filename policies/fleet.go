@@ -66,6 +66,18 @@ func (e *Engine) NeedsFleet() bool {
 	return false
 }
 
+// FleetPack reports whether the loaded pack named name reads input.fleet:
+// its results depend on every host of the batch, so `kaudit merge`
+// recomputes them over the union of the shards.
+func (e *Engine) FleetPack(name string) bool {
+	for _, p := range e.packs {
+		if p.name == name {
+			return p.fleet
+		}
+	}
+	return false
+}
+
 // EvalHost evaluates, for one host, every pack that does not read
 // input.fleet. Safe for concurrent use; the results of EvalHost and
 // EvalFleet for a host together are EvalAll's.

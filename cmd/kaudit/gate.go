@@ -141,6 +141,9 @@ func (a *app) gateFleet(ctx context.Context, factsPath string, started time.Time
 	if err != nil {
 		return nil, nil, usageErr(err)
 	}
+	if err := a.shardFacts(ff); err != nil {
+		return nil, nil, err
+	}
 	var inv *inventory.Inventory
 	if len(a.inventories) > 0 {
 		if inv, err = a.loadInventory(); err != nil {

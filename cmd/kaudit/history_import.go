@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/kaudit/kaudit/history"
-	"github.com/kaudit/kaudit/report"
 )
 
 type historyImportOptions struct {
@@ -91,15 +89,3 @@ func historyImportRun(ctx context.Context, a *app, opts *historyImportOptions) e
 	return nil
 }
 
-func readReport(path string) (*report.Report, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	r, err := report.Read(f)
-	if err != nil {
-		return nil, fmt.Errorf("read report: %w", err)
-	}
-	return r, nil
-}

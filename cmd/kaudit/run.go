@@ -182,6 +182,9 @@ reports and exit codes as run. Nothing is contacted.`,
 			} else {
 				ff, what = readSosreports(sosPaths), "the sosreports"
 			}
+			if err := a.shardFacts(ff); err != nil {
+				return err
+			}
 			var inv *inventory.Inventory
 			if len(a.inventories) > 0 {
 				if inv, err = a.loadInventory(); err != nil {
