@@ -88,4 +88,3 @@ func historyImportRun(ctx context.Context, a *app, opts *historyImportOptions) e
 	}
 	return nil
 }
-

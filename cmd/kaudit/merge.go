@@ -92,4 +92,3 @@ func (a *app) merge(ctx context.Context, out *outputFlags, paths []string, failO
 	fmt.Fprintf(a.stderr, "kaudit: merged %d report(s), %d host(s)\n", len(shards), len(r.Hosts))
 	return a.finish(r, out, targets)
 }
-
