@@ -9,10 +9,13 @@
 package testenv
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -94,4 +97,23 @@ func logSkip(what, why, test string) {
 	defer f.Close()
 	clean := func(s string) string { return strings.Join(strings.Fields(s), " ") }
 	fmt.Fprintf(f, "%s\t%s\t%s\n", clean(what), clean(why), clean(test))
+}
+
+// Processes returns the pids of the processes on this machine whose command
+// line contains marker (the calling test process excluded): the proof that a
+// test's commands left nothing running.
+func Processes(marker string) []int {
+	var pids []int
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, d := range dirs {
+		b, err := os.ReadFile(d + "/cmdline")
+		if err != nil || !bytes.Contains(b, []byte(marker)) {
+			continue
+		}
+		pid, err := strconv.Atoi(filepath.Base(d))
+		if err == nil && pid != os.Getpid() {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kaudit/kaudit/internal/testenv"
 	"github.com/kaudit/kaudit/probes/collector"
 	"github.com/kaudit/kaudit/probes/collector/collectortest"
 	"github.com/kaudit/kaudit/probes/facts"
@@ -61,7 +62,7 @@ func noneLeft(t *testing.T, marker string) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		left := processesWith(marker)
+		left := testenv.Processes(marker)
 		if len(left) == 0 {
 			return
 		}
@@ -73,25 +74,6 @@ func noneLeft(t *testing.T, marker string) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-}
-
-func processesWith(marker string) []int {
-	var pids []int
-	dirs, _ := filepath.Glob("/proc/[0-9]*")
-	for _, d := range dirs {
-		b, err := os.ReadFile(d + "/cmdline")
-		if err != nil || !bytes.Contains(b, []byte(marker)) {
-			continue
-		}
-		var pid int
-		for _, c := range filepath.Base(d) {
-			pid = pid*10 + int(c-'0')
-		}
-		if pid != os.Getpid() {
-			pids = append(pids, pid)
-		}
-	}
-	return pids
 }
 
 // writeScript writes an executable script dir/name.

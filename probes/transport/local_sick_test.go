@@ -67,7 +67,7 @@ func TestLocalNothingLeftBehind(t *testing.T) {
 			}
 			deadline := time.Now().Add(5 * time.Second)
 			for {
-				left := withCmdline(marker)
+				left := testenv.Processes(marker)
 				if len(left) == 0 {
 					break
 				}
@@ -81,21 +81,4 @@ func TestLocalNothingLeftBehind(t *testing.T) {
 			}
 		})
 	}
-}
-
-func withCmdline(marker string) []int {
-	var pids []int
-	dirs, _ := filepath.Glob("/proc/[0-9]*")
-	for _, d := range dirs {
-		b, err := os.ReadFile(d + "/cmdline")
-		if err != nil || !bytes.Contains(b, []byte(marker)) {
-			continue
-		}
-		pid := 0
-		for _, c := range filepath.Base(d) {
-			pid = pid*10 + int(c-'0')
-		}
-		pids = append(pids, pid)
-	}
-	return pids
 }
