@@ -2,6 +2,7 @@ package collector_test
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -98,7 +99,7 @@ func TestScriptSickNodeHungDmesg(t *testing.T) {
 				return
 			}
 			h := collectortest.RHEL7Node(t)
-			marker := "kaudit-sick-" + sh.Name
+			marker := fmt.Sprintf("kaudit-sick-%s-%d", sh.Name, os.Getpid())
 			writeScript(t, h.Bin, marker, "trap '' TERM\nwhile :; do sleep 1; done\n")
 			writeScript(t, h.Bin, "dmesg", `trap '' TERM
 echo "[ 9.9] SLUB: Unable to allocate memory on node -1 (gfp=0x8020)"
@@ -133,7 +134,7 @@ func TestScriptSickNodeStdinClosed(t *testing.T) {
 	for _, sh := range collectortest.Shells(t) {
 		t.Run(sh.Name, func(t *testing.T) {
 			h := collectortest.RHEL7Node(t)
-			marker := "kaudit-eof-" + sh.Name
+			marker := fmt.Sprintf("kaudit-eof-%s-%d", sh.Name, os.Getpid())
 			writeScript(t, h.Bin, marker, "trap '' TERM\nwhile :; do sleep 1; done\n")
 			writeScript(t, h.Bin, "runc", "trap '' TERM\n"+filepath.Join(h.Bin, marker)+" &\nwhile :; do sleep 1; done\n")
 			raw, took := sickRun(t, sh, h, "50", 1500*time.Millisecond)

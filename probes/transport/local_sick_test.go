@@ -3,6 +3,7 @@ package transport
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,7 +34,7 @@ func TestLocalNothingLeftBehind(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := collectortest.RHEL7Node(t)
-			marker := "kaudit-local-" + strings.ReplaceAll(tc.name, " ", "-")
+			marker := fmt.Sprintf("kaudit-local-%s-%d", strings.ReplaceAll(tc.name, " ", "-"), os.Getpid())
 			child := filepath.Join(h.Bin, marker)
 			if err := os.WriteFile(child, []byte("#!/bin/sh\ntrap '' TERM\nwhile :; do sleep 1; done\n"), 0o755); err != nil {
 				t.Fatal(err)
