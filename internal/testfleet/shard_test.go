@@ -42,7 +42,7 @@ func TestShardSSHDConfig(t *testing.T) {
 	for _, want := range []string{
 		"ListenAddress 127.1.0.2:22\nListenAddress 127.1.0.4:22\nHostKey /k/host\n",
 		"Match LocalAddress 127.1.0.2\n\tChrootDirectory /var/lib/kaudit-testfleet/r1/hosts/seed003-centos78\n",
-		"Match LocalAddress 127.1.0.4\n\tChrootDirectory /r/hosts/fault-refuses-key\n\tAuthorizedKeysFile none\n",
+		"Match LocalAddress 127.1.0.4\n\tChrootDirectory /r/hosts/fault-refuses-key\n\tSetEnv KAUDIT_PROC=/.kproc\n\tAuthorizedKeysFile none\n",
 		"MaxStartups 4000:30:8000\n", "LogLevel VERBOSE\n",
 	} {
 		if !strings.Contains(cfg, want) {

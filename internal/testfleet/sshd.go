@@ -119,6 +119,11 @@ LogLevel VERBOSE
 			continue
 		}
 		fmt.Fprintf(&b, "\n# %s (fixture %s)\nMatch LocalAddress %s\n\tChrootDirectory %s\n", h.Name, h.Fixture, h.Address, h.Root)
+		// The chroot's /proc is fixture data; the real procfs (the
+		// collector's clock and process table, for its timers and reaping)
+		// is mounted at /.kproc. KAUDIT_PROC is the collector's test-only
+		// knob for it.
+		b.WriteString("\tSetEnv KAUDIT_PROC=" + kprocDir + "\n")
 		if h.Fault == FaultRefusesKey {
 			b.WriteString("\tAuthorizedKeysFile none\n")
 		}

@@ -132,7 +132,7 @@ func TestSSHDConfig(t *testing.T) {
 		"ListenAddress 0.0.0.0:22\n", "MaxStartups 4000:30:8000\n", "PermitRootLogin no\n",
 		"PasswordAuthentication no\n", "UsePAM no\n", "LogLevel VERBOSE\n", "AllowUsers kaudit\n",
 		"Match LocalAddress 127.1.0.2\n\tChrootDirectory /var/lib/kaudit-testfleet/r1/hosts/seed003-centos78\n",
-		"Match LocalAddress 127.1.0.4\n\tChrootDirectory /r/hosts/fault-refuses-key\n\tAuthorizedKeysFile none\n",
+		"Match LocalAddress 127.1.0.4\n\tChrootDirectory /r/hosts/fault-refuses-key\n\tSetEnv KAUDIT_PROC=/.kproc\n\tAuthorizedKeysFile none\n",
 	} {
 		if !strings.Contains(cfg, want) {
 			t.Errorf("sshd_config lacks %q", want)
