@@ -188,7 +188,7 @@ func collectOne(ctx context.Context, tr transport.Runner, h *inventory.Host, opt
 	// incomplete, and the sections never reached say why.
 	why := ""
 	switch {
-	case err != nil && ctx.Err() != nil:
+	case ctx.Err() != nil && !run.Done:
 		o.Reason = transport.ReasonInterrupted
 		o.Err = fmt.Errorf("collect %s: interrupted while the collector ran (%d bytes received): the sections that arrived are kept; run again for the rest", h.Name, len(res.Stdout))
 		why = "the run was interrupted before this section"

@@ -158,7 +158,7 @@ test_runc_unknown if {
 	# the binary was found but its version could not be read
 	nover := result("kmem.runc", with_runc(seed000, [{"name": "runc", "path": "/usr/bin/runc", "error": "timeout"}]))
 	nover.status == "unknown"
-	startswith(nover.message, "runc ? (/usr/bin/runc) has an unparseable version")
+	startswith(nover.message, "runc ? (/usr/bin/runc) did not answer --version in time (timeout")
 	status("kmem.runc", merge(seed000, merge(unreadable("runc"), {"runtimes": {"runc": null}}))) == "unknown"
 	no_cmdline := merge(seed000, {"boot": {"nokmem": null}})
 	r := result("kmem.runc", no_cmdline)
@@ -230,4 +230,10 @@ test_kubelet_unknown if {
 test_kubelet_not_applicable if {
 	status("kmem.kubelet", merge(seed000, {"runtimes": {"kubelet": null}, "sources": {"kubelet": absent}})) == "not_applicable"
 	status("kmem.kubelet", ubuntu_v2) == "not_applicable"
+}
+
+test_runc_timed_out_is_unknown_naming_the_timeout if {
+	r := result("kmem.runc", merge(seed003_active, {"runtimes": object.union(seed003_active.runtimes, {"runc": [{"path": "/usr/bin/runc", "raw": "kaudit: timed out after 5s", "error": "timeout"}]})}))
+	r.status == "unknown"
+	contains(r.message, "did not answer --version in time (timeout")
 }

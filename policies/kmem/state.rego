@@ -402,6 +402,10 @@ _runc_verdict_desc(w) := sprintf("enables kmem accounting on every memory-limite
 	w.verdict == "explicit_only"
 } else := "does not enable kmem accounting (>= 1.0.0-rc94 or < 1.0.0-rc3)" if {
 	w.verdict == "safe"
+} else := "did not answer --version in time (timeout: killed by the collector's timer; the node may be overloaded)" if {
+	w.bin.error == "timeout"
+} else := sprintf("gave no version (%s)", [w.bin.error]) if {
+	w.bin.error in {"fork", "truncated"}
 } else := "has an unparseable version"
 
 # runc_side: what runc does to kmem on this node: "absent", "unknown",

@@ -403,8 +403,11 @@ watch_start() {
 }
 
 watch_stop() {
-	[ -n "$WE" ] && kill "$WE" 2>/dev/null
-	[ -n "$WG" ] && kill "$WG" 2>/dev/null
+	# The watchdogs ignore SIGTERM (an SSH "signal" request reaches the whole
+	# session: they must outlive it to reap): stop them with KILL (the stdin
+	# watchdog has no child) and USR1 (the budget watchdog kills its sleep).
+	[ -n "$WE" ] && kill -KILL "$WE" 2>/dev/null
+	[ -n "$WG" ] && kill -USR1 "$WG" 2>/dev/null
 	[ -n "$WG" ] && wait "$WG" 2>/dev/null
 	[ -n "$WE" ] && wait "$WE" 2>/dev/null
 	WG='' WE=''
@@ -415,11 +418,16 @@ watch_stop() {
 # reap the collector and everything it started.
 wd_budget() {
 	ws=
-	trap 'kill "$ws" 2>/dev/null; exit 0' TERM
-	sleep "$B" >/dev/null 2>&1 &
+	trap '' TERM
+	trap 'kill "$ws" 2>/dev/null; exit 0' USR1
+	# the sleep must not inherit the ignored SIGTERM
+	(
+		trap - TERM
+		exec sleep "$B" >/dev/null 2>&1
+	) &
 	ws=$!
 	wait "$ws" || exit 0
-	trap - TERM
+	trap - USR1
 	trap '' PIPE
 	# stop the collector first so that the ABORT line is not inside a line
 	kill -STOP "$ME" 2>/dev/null
@@ -431,7 +439,7 @@ wd_budget() {
 # wd_stdin: wait for end of file on stdin (the script was read whole before
 # this starts), then reap the collector and everything it started.
 wd_stdin() {
-	trap '' PIPE
+	trap '' TERM PIPE
 	while IFS= read -r _; do :; done
 	exec >/dev/null 2>&1
 	reap "$ME"

@@ -129,6 +129,13 @@ func (s *SSH) deadlineError(ctx, runCtx context.Context, host string, err error,
 	return err
 }
 
+// signalGrace is how long kaudit waits, after closing a command's stdin on
+// timeout or cancellation, before it sends the TERM signal request: the
+// collector's stdin watchdog first stops and records every process of the run
+// (a TERM reaching the whole session at once would orphan the ones that
+// ignore it before the watchdog saw them).
+const signalGrace = 500 * time.Millisecond
+
 // exec runs cmd in one session on client. When ctx ends first it signals
 // the session (TERM), closes stdin and the connection; the output read so
 // far is returned.
@@ -164,12 +171,22 @@ func (s *SSH) exec(ctx context.Context, client *goph.Client, host string, ep *en
 		return res, &Error{Reason: ReasonCollector, Host: host, Err: err,
 			Msg: fmt.Sprintf("%s refused to run the collector command (exec request); check the account's shell and sshd ForceCommand", ep.addr())}
 	}
-	// Before the connection closes on ctx: ask the server to signal the
-	// command, and send end of file on its stdin (the collector's watchdog
-	// then kills everything it started). Both are best effort.
+	// From here on, ctx ending stops the command in order: end of file on
+	// its stdin first (the collector's watchdog freezes and records every
+	// process it started), then, once the session ended or signalGrace
+	// passed, the SSH signal request (TERM, for servers that deliver it),
+	// then the connection is closed. All best effort.
+	stopConn()
+	ended := make(chan struct{})
+	defer close(ended)
 	stopSig := context.AfterFunc(ctx, func() {
-		_ = sess.Signal(ssh.SIGTERM)
 		_ = in.Close()
+		select {
+		case <-ended:
+		case <-time.After(signalGrace):
+		}
+		_ = sess.Signal(ssh.SIGTERM)
+		_ = client.Close()
 	})
 	defer stopSig()
 	go func() {

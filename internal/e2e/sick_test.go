@@ -1,0 +1,258 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/kaudit/kaudit/internal/testfleet"
+	"github.com/kaudit/kaudit/policies"
+	"github.com/kaudit/kaudit/probes/facts"
+	"github.com/kaudit/kaudit/report"
+)
+
+// sickFleet starts seed 003's node and three clones of it, and turns the
+// clones into sick nodes by replacing files in their roots (clones are hard
+// links: each file is removed first, never written through):
+//   - dmesg: prints a SLUB failure, ignores SIGTERM, spins and leaves a child
+//   - runc:  `runc --version` hangs with a child, ignoring SIGTERM
+//   - fifo:  /proc/meminfo is a FIFO (opening it would block)
+func sickFleet(t *testing.T) (*testfleet.Fleet, string, map[string]string) {
+	t.Helper()
+	bin := buildKaudit(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	const base = "seed003-centos78"
+	fl, err := testfleet.Start(ctx, testfleet.Options{Fixtures: filepath.Join(repoRoot, "testdata/fleet"),
+		Hosts: []string{base}, Clones: map[string]int{base: 3}})
+	if err != nil {
+		t.Fatalf("start fleet: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := fl.Stop(); err != nil {
+			t.Errorf("stop fleet: %v", err)
+		}
+	})
+	names := map[string]string{"ok": base, "dmesg": base + "-c0001", "runc": base + "-c0002", "fifo": base + "-c0003"}
+	root := func(role string) string {
+		h, err := fl.Host(names[role])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h.Root
+	}
+	replace := func(role, path, body string, mode os.FileMode) {
+		p := filepath.Join(root(role), path)
+		if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	loop := "#!/bin/sh\ntrap '' TERM\nwhile :; do sleep 1; done\n"
+	replace("dmesg", "usr/bin/kaudit-sick-child", loop, 0o755)
+	replace("dmesg", "usr/bin/dmesg", "#!/bin/sh\ntrap '' TERM\necho '[ 4242.1] SLUB: Unable to allocate memory on node -1 (gfp=0x8020)'\n/usr/bin/kaudit-sick-child &\nwhile :; do :; done\n", 0o755)
+	replace("runc", "usr/bin/kaudit-sick-child", loop, 0o755)
+	replace("runc", "usr/bin/runc", "#!/bin/sh\ntrap '' TERM\n/usr/bin/kaudit-sick-child &\nwhile :; do sleep 1; done\n", 0o755)
+	fifo := filepath.Join(root("fifo"), "proc/meminfo")
+	if err := os.Remove(fifo); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return fl, bin, names
+}
+
+// userProcesses lists the processes of the fleet's login user.
+func userProcesses(t *testing.T, login string) []string {
+	t.Helper()
+	u, err := user.Lookup(login)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	var out []string
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, d := range dirs {
+		var st syscall.Stat_t
+		if syscall.Stat(d, &st) != nil || int(st.Uid) != uid {
+			continue
+		}
+		if stat, err := os.ReadFile(d + "/stat"); err != nil || bytes.Contains(stat, []byte(") Z ")) {
+			continue // gone, or a zombie: dead, waiting for init to reap it
+		}
+		cmd, _ := os.ReadFile(d + "/cmdline")
+		out = append(out, filepath.Base(d)+" "+strings.TrimSpace(string(bytes.ReplaceAll(cmd, []byte{0}, []byte{' '}))))
+	}
+	return out
+}
+
+// nothingLeft fails unless no process of the login user remains within 5 s.
+func nothingLeft(t *testing.T, fl *testfleet.Fleet) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		left := userProcesses(t, fl.User)
+		if len(left) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("processes of %s left in the fleet 5 s after kaudit ended:\n%s", fl.User, strings.Join(left, "\n"))
+			for _, l := range left {
+				pid, _ := strconv.Atoi(strings.Fields(l)[0])
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			}
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func resultOf(h *report.Host, id string) policies.Result {
+	for _, r := range h.Results {
+		if r.ID == id {
+			return r
+		}
+	}
+	return policies.Result{}
+}
+
+func hostOf(t *testing.T, r *report.Report, name string) *report.Host {
+	t.Helper()
+	for i := range r.Hosts {
+		if r.Hosts[i].Name == name {
+			return &r.Hosts[i]
+		}
+	}
+	t.Fatalf("no host %s in the report", name)
+	return nil
+}
+
+// TestSickNodesOverSSH: against real OpenSSH, a hung dmesg that printed a
+// leak line fails kmem.kernel_log (never a fallback pass), a hung runc is
+// unknown naming its timeout, a FIFO in place of /proc/meminfo is refused,
+// the healthy host is unaffected, each host gets one connection, and no
+// process of the login user is left afterwards.
+func TestSickNodesOverSSH(t *testing.T) {
+	fl, bin, names := sickFleet(t)
+	out := t.TempDir()
+	js := filepath.Join(out, "report.json")
+	start := time.Now()
+	code, _, stderr := kaudit(t, fl, bin, 90*time.Second, "run", "-i", fl.Inventory, "--report", "json="+js)
+	took := time.Since(start)
+	nothingLeft(t, fl)
+	t.Logf("kaudit run over 4 hosts (3 sick) took %v, exit %d", took, code)
+	if code != 1 {
+		t.Errorf("exit %d, want 1 (failing checks)\n%s", code, stderr)
+	}
+	r := readReport(t, js)
+	// the healthy host and the sick ones agree on everything the faults
+	// do not touch
+	okHost := hostOf(t, r, names["ok"])
+	if okHost.Status != report.HostNoncompliant || okHost.Facts == nil || okHost.Facts.Collector.Incomplete != "" || okHost.Reason != "" {
+		t.Errorf("healthy host: status %s reason %q", okHost.Status, okHost.Reason)
+	}
+	if okHost.Facts != nil && !strings.Contains(okHost.Facts.Sources[facts.SectionKernelLog].Source, "dmesg") {
+		t.Errorf("healthy host: kernel log %+v", okHost.Facts.Sources[facts.SectionKernelLog])
+	}
+
+	dm := hostOf(t, r, names["dmesg"])
+	kl := resultOf(dm, "kmem.kernel_log")
+	if kl.Status != policies.StatusFail || !strings.Contains(kl.Message, "slub_alloc_fail") {
+		t.Errorf("hung dmesg: kmem.kernel_log %s %q, want fail with slub_alloc_fail", kl.Status, kl.Message)
+	}
+	if sc := dm.Facts.KernelLog.Scans; len(sc) == 0 || sc[0].Source != "dmesg" || sc[0].Status != "timeout" {
+		t.Errorf("hung dmesg: scans %+v", sc)
+	}
+
+	rc := hostOf(t, r, names["runc"])
+	if rr := resultOf(rc, "kmem.runc"); rr.Status != policies.StatusUnknown || !strings.Contains(rr.Message, "timeout") {
+		t.Errorf("hung runc: kmem.runc %s %q, want unknown naming the timeout", rr.Status, rr.Message)
+	}
+	if s := rc.Facts.Sources[facts.SectionRunc]; s == nil || s.Error != facts.ErrTimeout {
+		t.Errorf("hung runc: source %+v", s)
+	}
+
+	ff := hostOf(t, r, names["fifo"])
+	if s := ff.Facts.Sources[facts.SectionMeminfo]; s == nil || s.Exit != 22 || !strings.Contains(s.Message, "not a regular file") {
+		t.Errorf("FIFO meminfo: source %+v", s)
+	}
+	if sp := resultOf(ff, "kmem.slab_pressure"); sp.Status != policies.StatusUnknown {
+		t.Errorf("FIFO meminfo: kmem.slab_pressure %s, want unknown", sp.Status)
+	}
+	for _, h := range []*report.Host{okHost, dm, rc, ff} {
+		if h.Facts == nil || h.Facts.Collector.Version != "2" || h.Reason != "" {
+			t.Errorf("%s: facts %v, reason %q", h.Name, h.Facts != nil, h.Reason)
+		}
+	}
+	stats, err := fl.SSHDStats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range names {
+		// one session per host; a second connection only from kaudit's
+		// single retry of a connection reset before the host key (logged)
+		if st := stats[n]; st.Sessions != 1 || st.Connections < 1 || st.Connections > 2 {
+			t.Errorf("%s: %d connections, %d sessions, want 1 session on at most 2 connections", n, st.Connections, st.Sessions)
+		} else if st.Connections == 2 {
+			t.Logf("%s: 2 connections (the retry of a reset handshake), 1 session", n)
+		}
+	}
+	if took > 60*time.Second {
+		t.Errorf("the run took %v", took)
+	}
+}
+
+// TestInterruptedRunOverSSH: SIGINT while a host's dmesg hangs: kaudit exits
+// 130 after writing the report, marked interrupted; the hung host keeps the
+// sections that arrived (incomplete, reason interrupted); nothing is left on
+// the fleet.
+func TestInterruptedRunOverSSH(t *testing.T) {
+	fl, bin, names := sickFleet(t)
+	js := filepath.Join(t.TempDir(), "report.json")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := fl.Command(ctx, bin, "run", "-i", fl.Inventory, "--report", "json="+js)
+	cmd.Env = append(os.Environ(), "NO_COLOR=1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(3 * time.Second) // the healthy hosts are done, dmesg and runc hang
+	// ip netns exec execs kaudit in place: the pid is kaudit's.
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	nothingLeft(t, fl)
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Fatalf("exit %v, want 130\n%s", err, stderr.String())
+	}
+	r := readReport(t, js)
+	if !r.Interrupted {
+		t.Error("the report is not marked interrupted")
+	}
+	dm := hostOf(t, r, names["dmesg"])
+	if dm.Status != report.HostIncomplete && dm.Status != report.HostNoncompliant {
+		t.Errorf("hung dmesg host: status %s reason %q, want incomplete (partial facts)", dm.Status, dm.Reason)
+	}
+	if dm.Reason != "interrupted" || dm.Facts == nil || dm.Facts.Kernel.Release == "" {
+		t.Errorf("hung dmesg host: reason %q facts kept %v", dm.Reason, dm.Facts != nil)
+	}
+	if ok := hostOf(t, r, names["ok"]); ok.Reason != "" || len(ok.Results) == 0 {
+		t.Errorf("the healthy host: reason %q, %d results", ok.Reason, len(ok.Results))
+	}
+}
