@@ -38,9 +38,9 @@ func vcmp(kind, a, b string) int {
 type tri int
 
 const (
-	unknown tri = iota
-	yes
-	no
+	triUnknown tri = iota
+	triYes
+	triNo
 )
 
 // effect is what a component does to kmem accounting in the cgroups it
@@ -54,13 +54,13 @@ type effect struct {
 // "inactive", or "" when it cannot be predicted.
 func predictState(nokmem effect, creator effect) (string, string) {
 	switch {
-	case nokmem.on == yes:
+	case nokmem.on == triYes:
 		return "inactive", nokmem.why
-	case creator.on == no:
+	case creator.on == triNo:
 		return "inactive", creator.why
-	case creator.on == yes && nokmem.on == no:
+	case creator.on == triYes && nokmem.on == triNo:
 		return "active", creator.why + "; " + nokmem.why
-	case creator.on == yes:
+	case creator.on == triYes:
 		return "", creator.why + ", and " + nokmem.why
 	}
 	return "", creator.why
@@ -71,18 +71,18 @@ func predictState(nokmem effect, creator effect) (string, string) {
 // proj the projected facts; kernelSame tells whether the same kernel runs.
 func nokmemEffect(cur, proj *facts.Facts, kernelSame bool) effect {
 	if proj.Boot.Nokmem == nil {
-		return effect{unknown, "whether cgroup.memory=nokmem is on the running cmdline is unknown (cmdline not read)"}
+		return effect{triUnknown, "whether cgroup.memory=nokmem is on the running cmdline is unknown (cmdline not read)"}
 	}
 	if !*proj.Boot.Nokmem {
-		return effect{no, "cgroup.memory=nokmem is not on the cmdline"}
+		return effect{triNo, "cgroup.memory=nokmem is not on the cmdline"}
 	}
 	k := proj.Kernel
 	if kernelSame && cur.Boot.Nokmem != nil && *cur.Boot.Nokmem {
 		switch observedKmem(cur) {
 		case "active":
-			return effect{no, fmt.Sprintf("kernel %s ignores cgroup.memory=nokmem (kmem accounting is active with it on the cmdline now)", k.Release)}
+			return effect{triNo, fmt.Sprintf("kernel %s ignores cgroup.memory=nokmem (kmem accounting is active with it on the cmdline now)", k.Release)}
 		case "inactive":
-			return effect{yes, fmt.Sprintf("cgroup.memory=nokmem is in effect on kernel %s (observed: the sampled cgroups read EIO now)", k.Release)}
+			return effect{triYes, fmt.Sprintf("cgroup.memory=nokmem is in effect on kernel %s (observed: the sampled cgroups read EIO now)", k.Release)}
 		}
 	}
 	switch k.Family {
@@ -90,17 +90,17 @@ func nokmemEffect(cur, proj *facts.Facts, kernelSame bool) effect {
 		switch c := vcmp(version.KindKernel, k.Upstream, kernelNokmemV1); {
 		case c == -2:
 		case c < 0:
-			return effect{no, fmt.Sprintf("kernel %s (upstream %s) predates cgroup.memory=nokmem for cgroup v1 (~%s) and ignores it", k.Release, k.Upstream, kernelNokmemV1)}
+			return effect{triNo, fmt.Sprintf("kernel %s (upstream %s) predates cgroup.memory=nokmem for cgroup v1 (~%s) and ignores it", k.Release, k.Upstream, kernelNokmemV1)}
 		default:
-			return effect{yes, fmt.Sprintf("cgroup.memory=nokmem is in effect on kernel %s (upstream %s >= %s)", k.Release, k.Upstream, kernelNokmemV1)}
+			return effect{triYes, fmt.Sprintf("cgroup.memory=nokmem is in effect on kernel %s (upstream %s >= %s)", k.Release, k.Upstream, kernelNokmemV1)}
 		}
 	case "rhel7":
 		if c := vcmp(version.KindRPM, k.Release, rhel7NokmemReported); c >= 0 {
-			return effect{yes, fmt.Sprintf("cgroup.memory=nokmem is in effect on kernel %s (reported working from %s, low confidence: verify after the rollout)", k.Release, rhel7NokmemReported)}
+			return effect{triYes, fmt.Sprintf("cgroup.memory=nokmem is in effect on kernel %s (reported working from %s, low confidence: verify after the rollout)", k.Release, rhel7NokmemReported)}
 		}
-		return effect{unknown, fmt.Sprintf("whether kernel %s honours cgroup.memory=nokmem is unknown (first confirmed RHEL 7 kernel: %s)", k.Release, rhel7NokmemReported)}
+		return effect{triUnknown, fmt.Sprintf("whether kernel %s honours cgroup.memory=nokmem is unknown (first confirmed RHEL 7 kernel: %s)", k.Release, rhel7NokmemReported)}
 	}
-	return effect{unknown, fmt.Sprintf("whether kernel %q honours cgroup.memory=nokmem is unknown", k.Release)}
+	return effect{triUnknown, fmt.Sprintf("whether kernel %q honours cgroup.memory=nokmem is unknown", k.Release)}
 }
 
 // observedKmem is what a host's cgroup sample shows: "active" when any
@@ -134,30 +134,30 @@ func cmdlineWithout(f *facts.Facts) bool { return f.Boot.Nokmem != nil && !*f.Bo
 func kubeletEffect(cur, proj *facts.Facts, c *Change, changed bool) effect {
 	kb := proj.Runtimes.Kubelet
 	if kb == nil {
-		return effect{no, "no kubelet"}
+		return effect{triNo, "no kubelet"}
 	}
 	if !changed && cmdlineWithout(cur) && cur.Kmem.Kubepods != nil {
 		switch cur.Kmem.Kubepods.State {
 		case "inactive":
-			return effect{no, fmt.Sprintf("kubelet %s leaves kmem off (observed: kubepods reads EIO without cgroup.memory=nokmem, a nokmem build)", kb.Version)}
+			return effect{triNo, fmt.Sprintf("kubelet %s leaves kmem off (observed: kubepods reads EIO without cgroup.memory=nokmem, a nokmem build)", kb.Version)}
 		case "active":
-			return effect{yes, fmt.Sprintf("kubelet %s enables kmem accounting (observed: kubepods is accounted now)", kb.Version)}
+			return effect{triYes, fmt.Sprintf("kubelet %s enables kmem accounting (observed: kubepods is accounted now)", kb.Version)}
 		}
 	}
 	v := kb.Version
 	switch {
 	case !version.Valid(version.KindKubelet, v):
-		return effect{unknown, fmt.Sprintf("kubelet version %q is unparseable", v)}
+		return effect{triUnknown, fmt.Sprintf("kubelet version %q is unparseable", v)}
 	case vcmp(version.KindKubelet, v, kubeletEnables) < 0:
-		return effect{no, fmt.Sprintf("kubelet %s predates kmem accounting on pod cgroups (< %s)", v, kubeletEnables)}
+		return effect{triNo, fmt.Sprintf("kubelet %s predates kmem accounting on pod cgroups (< %s)", v, kubeletEnables)}
 	case vcmp(version.KindKubelet, v, kubeletSafe) >= 0:
-		return effect{no, fmt.Sprintf("kubelet %s (>= %s) no longer enables kmem accounting", v, kubeletSafe)}
+		return effect{triNo, fmt.Sprintf("kubelet %s (>= %s) no longer enables kmem accounting", v, kubeletSafe)}
 	case changed && isTrue(c.KubeletNokmem) && vcmp(version.KindKubelet, v, kubeletNokmemTag) >= 0:
-		return effect{no, fmt.Sprintf("kubelet %s is built with -tags=nokmem", v)}
+		return effect{triNo, fmt.Sprintf("kubelet %s is built with -tags=nokmem", v)}
 	case changed && isTrue(c.KubeletNokmem):
-		return effect{yes, fmt.Sprintf("kubelet %s (%s <= v < %s) enables kmem accounting on pod cgroups: -tags=nokmem exists only from %s", v, kubeletEnables, kubeletSafe, kubeletNokmemTag)}
+		return effect{triYes, fmt.Sprintf("kubelet %s (%s <= v < %s) enables kmem accounting on pod cgroups: -tags=nokmem exists only from %s", v, kubeletEnables, kubeletSafe, kubeletNokmemTag)}
 	}
-	return effect{yes, fmt.Sprintf("kubelet %s (%s <= v < %s) enables kmem accounting on pod cgroups", v, kubeletEnables, kubeletSafe)}
+	return effect{triYes, fmt.Sprintf("kubelet %s (%s <= v < %s) enables kmem accounting on pod cgroups", v, kubeletEnables, kubeletSafe)}
 }
 
 // runcSample counts the sampled cgroups that show what runc did: outside
@@ -185,22 +185,22 @@ func runcSample(f *facts.Facts) (active, inactive int) {
 func runcEffect(cur, proj *facts.Facts, c *Change, changed bool) effect {
 	bins := proj.Runtimes.Runc
 	if len(bins) == 0 {
-		return effect{no, "no runc"}
+		return effect{triNo, "no runc"}
 	}
 	if !changed && cmdlineWithout(cur) {
 		switch active, inactive := runcSample(cur); {
 		case active > 0:
-			return effect{yes, fmt.Sprintf("runc %s enables kmem accounting (observed: %d runc-made container cgroups are accounted now)", bins[0].Version, active)}
+			return effect{triYes, fmt.Sprintf("runc %s enables kmem accounting (observed: %d runc-made container cgroups are accounted now)", bins[0].Version, active)}
 		case inactive > 0:
-			return effect{no, fmt.Sprintf("runc %s leaves kmem off (observed: %d runc-made container cgroups read EIO without cgroup.memory=nokmem)", bins[0].Version, inactive)}
+			return effect{triNo, fmt.Sprintf("runc %s leaves kmem off (observed: %d runc-made container cgroups read EIO without cgroup.memory=nokmem)", bins[0].Version, inactive)}
 		}
 	}
 	driver := proj.Runtimes.KubeletCgroupDriver
 	if driver == "" {
 		driver = proj.Runtimes.DockerCgroupDriver
 	}
-	worst := effect{no, ""}
-	rank := map[tri]int{no: 0, unknown: 1, yes: 2}
+	worst := effect{triNo, ""}
+	rank := map[tri]int{triNo: 0, triUnknown: 1, triYes: 2}
 	for _, b := range bins {
 		e := runcBinaryEffect(b, changed && isTrue(c.RuncNokmem), driver)
 		if worst.why == "" || rank[e.on] > rank[worst.on] {
@@ -214,17 +214,17 @@ func runcBinaryEffect(b facts.Binary, nokmemBuild bool, driver string) effect {
 	v := b.Version
 	switch {
 	case !version.Valid(version.KindRunc, v):
-		return effect{unknown, fmt.Sprintf("%s version %q is unparseable", b.Name, v)}
+		return effect{triUnknown, fmt.Sprintf("%s version %q is unparseable", b.Name, v)}
 	case vcmp(version.KindRunc, v, runcSafe) >= 0:
-		return effect{no, fmt.Sprintf("%s %s (>= %s) ignores kernel memory limits", b.Name, v, runcSafe)}
+		return effect{triNo, fmt.Sprintf("%s %s (>= %s) ignores kernel memory limits", b.Name, v, runcSafe)}
 	case vcmp(version.KindRunc, v, runcEnables) < 0:
-		return effect{no, fmt.Sprintf("%s %s predates kmem accounting (< %s)", b.Name, v, runcEnables)}
+		return effect{triNo, fmt.Sprintf("%s %s predates kmem accounting (< %s)", b.Name, v, runcEnables)}
 	case nokmemBuild:
-		return effect{no, fmt.Sprintf("%s %s is built with the nokmem tag", b.Name, v)}
+		return effect{triNo, fmt.Sprintf("%s %s is built with the nokmem tag", b.Name, v)}
 	case b.Flavor == facts.FlavorProjectAtomic:
-		return effect{no, fmt.Sprintf("%s %s is the projectatomic fork: kmem only with an explicit kernel-memory limit", b.Name, v)}
+		return effect{triNo, fmt.Sprintf("%s %s is the projectatomic fork: kmem only with an explicit kernel-memory limit", b.Name, v)}
 	case driver == "systemd":
-		return effect{no, fmt.Sprintf("%s %s runs with the systemd cgroup driver: kmem only with an explicit kernel-memory limit", b.Name, v)}
+		return effect{triNo, fmt.Sprintf("%s %s runs with the systemd cgroup driver: kmem only with an explicit kernel-memory limit", b.Name, v)}
 	}
-	return effect{yes, fmt.Sprintf("%s %s (%s <= v < %s) enables kmem accounting on every memory-limited cgroup", b.Name, v, runcEnables, runcSafe)}
+	return effect{triYes, fmt.Sprintf("%s %s (%s <= v < %s) enables kmem accounting on every memory-limited cgroup", b.Name, v, runcEnables, runcSafe)}
 }
