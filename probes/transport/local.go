@@ -42,7 +42,7 @@ func NewLocal(opts LocalOptions) *Local {
 // localGrace is how long the local command has, after its stdin was closed
 // on timeout or cancellation, to reap what it started before its session is
 // killed.
-const localGrace = 3 * time.Second
+const localGrace = 4 * time.Second
 
 // Run runs `sh -c cmd` with stdin, bounded by h.SSH.Timeout. The command gets
 // a session of its own (setsid: never kaudit's terminal or process group).
@@ -121,6 +121,12 @@ func (l *Local) Run(ctx context.Context, h *inventory.Host, cmd string, stdin []
 	case <-exited:
 	case <-graceUp:
 		<-exited
+	}
+	if runCtx.Err() != nil {
+		// Cut short: the collector's stdin watchdog is still reaping what it
+		// started (in other process groups too); killing its group now would
+		// end it halfway. The group is killed when the grace is up.
+		<-graceUp
 	}
 	// Whatever is left in the command's group (nothing, normally) goes too.
 	killGroup(syscall.SIGKILL)
