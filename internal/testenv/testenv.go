@@ -17,7 +17,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // SkipLogEnv names the environment variable holding the skip log's path.
@@ -116,4 +118,25 @@ func Processes(marker string) []int {
 		}
 	}
 	return pids
+}
+
+// NoneLeft fails t unless, within 5 s, no process whose command line
+// contains marker runs any more; the stragglers are killed so that they do
+// not outlive the test.
+func NoneLeft(t testing.TB, marker string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		left := Processes(marker)
+		if len(left) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			for _, p := range left {
+				_ = syscall.Kill(p, syscall.SIGKILL)
+			}
+			t.Fatalf("%d processes (%q) still run 5 s later: %v", len(left), marker, left)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }

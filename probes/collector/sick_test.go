@@ -57,26 +57,6 @@ func sickRun(t *testing.T, sh collectortest.Shell, h collectortest.Host, budget 
 	return out.Bytes(), time.Since(start)
 }
 
-// noneLeft fails when a process whose command line contains marker is still
-// running 5 s after the collector ended.
-func noneLeft(t *testing.T, marker string) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		left := testenv.Processes(marker)
-		if len(left) == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			for _, p := range left {
-				_ = syscall.Kill(p, syscall.SIGKILL)
-			}
-			t.Fatalf("%d processes started by the collector still run 5 s after it ended: %v", len(left), left)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
 // writeScript writes an executable script dir/name.
 func writeScript(t *testing.T, dir, name, body string) {
 	t.Helper()
@@ -107,8 +87,8 @@ echo "[ 9.9] SLUB: Unable to allocate memory on node -1 (gfp=0x8020)"
 while :; do :; done
 `)
 			raw, took := sickRun(t, sh, h, "10", 0)
-			noneLeft(t, h.Bin+"/dmesg")
-			noneLeft(t, marker)
+			testenv.NoneLeft(t, h.Bin+"/dmesg")
+			testenv.NoneLeft(t, marker)
 			run := collector.SplitRun(raw, nonce)
 			if !run.Done {
 				t.Fatalf("no DONE after %v (%d bytes):\n%s", took, len(raw), tail(raw))
@@ -138,7 +118,7 @@ func TestScriptSickNodeStdinClosed(t *testing.T) {
 			writeScript(t, h.Bin, marker, "trap '' TERM\nwhile :; do sleep 1; done\n")
 			writeScript(t, h.Bin, "runc", "trap '' TERM\n"+filepath.Join(h.Bin, marker)+" &\nwhile :; do sleep 1; done\n")
 			raw, took := sickRun(t, sh, h, "50", 1500*time.Millisecond)
-			noneLeft(t, marker)
+			testenv.NoneLeft(t, marker)
 			if took > 6*time.Second {
 				t.Errorf("the collector ran %v after stdin closed at 1.5 s", took)
 			}
@@ -167,7 +147,7 @@ func TestScriptSickNodeBoundedReads(t *testing.T) {
 			}
 			writeScript(t, h.Bin, "kubelet", "while :; do echo 'Kubernetes v1.15.5 flood flood flood flood flood flood'; done\n")
 			raw, took := sickRun(t, sh, h, "20", 0)
-			noneLeft(t, h.Bin+"/kubelet")
+			testenv.NoneLeft(t, h.Bin+"/kubelet")
 			run := collector.SplitRun(raw, nonce)
 			if !run.Done {
 				t.Fatalf("no DONE after %v", took)

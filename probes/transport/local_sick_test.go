@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -66,20 +65,7 @@ func TestLocalNothingLeftBehind(t *testing.T) {
 			if tc.cancel == 0 && !bytes.Contains(res.Stdout, []byte("END runc rc=124 trunc=0 why=timeout")) {
 				t.Errorf("the hung runc section did not end on its timer:\n%s", res.Stdout)
 			}
-			deadline := time.Now().Add(5 * time.Second)
-			for {
-				left := testenv.Processes(marker)
-				if len(left) == 0 {
-					break
-				}
-				if time.Now().After(deadline) {
-					for _, p := range left {
-						_ = syscall.Kill(p, syscall.SIGKILL)
-					}
-					t.Fatalf("processes of the collector left 5 s after Run returned: %v", left)
-				}
-				time.Sleep(100 * time.Millisecond)
-			}
+			testenv.NoneLeft(t, marker)
 		})
 	}
 }
