@@ -14,7 +14,8 @@ import (
 
 // JUnit writes JUnit XML as Jenkins (junit-10.xsd), GitLab and most CI
 // systems read it: a <testsuites> root, one <testsuite> per host, one
-// <testcase> per check (classname = check id, name = "host::check").
+// <testcase> per check (classname = host name, so Jenkins and GitLab show
+// which node failed; name = "host::check").
 //
 //	fail                     <failure message type=severity>  message, remediation, evidence
 //	unknown, error           <error message type=status>
@@ -22,7 +23,7 @@ import (
 //	not_applicable           <skipped message="not applicable: message">
 //	pass                     (empty testcase)
 //	unreachable host         one testcase "host::reachability", classname
-//	                         kaudit.reachability, <error type=reason code>
+//	                         host, <error type=reason code>
 //	reachable, no results    one testcase "host::results", <error type="incomplete">
 //
 // A gate report adds a kaudit.gate suite and report notices a
@@ -291,7 +292,7 @@ func junitHost(r *Report, h *Host, id int) junitSuite {
 			body += "\n\n" + h.Error
 		}
 		s.Cases = append(s.Cases, junitCase{
-			Name: name + "::reachability", Classname: "kaudit.reachability", Time: seconds(h.DurationMS),
+			Name: name + "::reachability", Classname: name, Time: seconds(h.DurationMS),
 			Error: &junitNote{Message: jattr(msg), Type: jattr(cmp.Or(h.Reason, "unreachable")), Body: jtext(body, true)},
 		})
 	case len(h.Results) == 0:
@@ -300,7 +301,7 @@ func junitHost(r *Report, h *Host, id int) junitSuite {
 			msg += ": " + h.Error
 		}
 		s.Cases = append(s.Cases, junitCase{
-			Name: name + "::results", Classname: "kaudit.results", Time: "0",
+			Name: name + "::results", Classname: name, Time: "0",
 			Error: &junitNote{Message: jattr(msg), Type: "incomplete", Body: jtext(msg, true)},
 		})
 	default:
@@ -315,7 +316,7 @@ func junitHost(r *Report, h *Host, id int) junitSuite {
 
 func junitResult(host string, res policies.Result) junitCase {
 	id := jattr(res.ID)
-	c := junitCase{Name: host + "::" + id, Classname: id, Time: "0"}
+	c := junitCase{Name: host + "::" + id, Classname: host, Time: "0"}
 	title := res.Title
 	if title == "" {
 		title = res.ID
