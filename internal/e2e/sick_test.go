@@ -194,6 +194,8 @@ func TestSickNodesOverSSH(t *testing.T) {
 	for _, h := range []*report.Host{okHost, dm, rc, ff} {
 		if h.Facts == nil || h.Facts.Collector.Version != "2" || h.Reason != "" {
 			t.Errorf("%s: facts %v, reason %q", h.Name, h.Facts != nil, h.Reason)
+		} else if h.Facts.Collector.Watchdogs != "budget,stdin" {
+			t.Errorf("%s: collector watchdogs %q, want budget,stdin (both started)", h.Name, h.Facts.Collector.Watchdogs)
 		}
 	}
 	stats, err := fl.SSHDStats()

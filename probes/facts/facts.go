@@ -100,6 +100,10 @@ type Collector struct {
 	Exit       int    `json:"exit"`
 	// BudgetS is the node-side budget the collector was given (seconds).
 	BudgetS int `json:"budget_s,omitempty"`
+	// Watchdogs are the collector's watchdogs that started: "budget,stdin"
+	// normally; "none" (or only one) when the node could not fork them, and
+	// then a hung command may outlive kaudit's timeout on that node.
+	Watchdogs string `json:"watchdogs,omitempty"`
 	// Incomplete says why the collection did not run to its end ("" when
 	// it did): the host's timeout, an interruption, the node budget, a
 	// failed fork, a lost connection. The sections that arrived are kept.

@@ -205,6 +205,8 @@ func (b *builder) collector(s collector.Section) {
 			b.f.Collector.User = clean(v, MaxValue)
 		case "shell":
 			b.f.Collector.Shell = clean(v, MaxValue)
+		case "watchdogs":
+			b.f.Collector.Watchdogs = clean(v, MaxValue)
 		}
 	}
 }

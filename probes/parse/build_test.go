@@ -41,6 +41,9 @@ func checkRHEL7Facts(t *testing.T, shell string, f *facts.Facts) {
 	eq("host", f.Host, "node1")
 	eq("collector.version", f.Collector.Version, collector.ScriptVersion)
 	eq("collector.shell", strings.Fields(f.Collector.Shell)[0], shell)
+	if w := f.Collector.Watchdogs; w != "budget" && w != "budget,stdin" {
+		t.Errorf("collector.watchdogs = %q, want the budget watchdog started", w)
+	}
 	eq("collector.truncated", f.Collector.Truncated, false)
 	eq("hostname", f.Hostname, "k8s-node-1")
 	eq("os.id", f.OS.ID, "centos")
