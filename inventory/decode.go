@@ -177,6 +177,9 @@ func (d *decl) before(o *decl) bool {
 // arguments that belong to other kinds. It returns only accepted attributes.
 func (r *loadRun) content(d *decl) hcl.Attributes {
 	c, diags := d.body.Content(r.schemas.byKind[d.kind])
+	for _, dg := range diags {
+		aliasHint(dg)
+	}
 	r.diags = append(r.diags, diags...)
 	if c == nil {
 		return hcl.Attributes{}
@@ -508,4 +511,46 @@ func quoteList(xs []string) string {
 		q[i] = fmt.Sprintf("%q", x)
 	}
 	return strings.Join(q, ", ")
+}
+
+// attrAliases maps names other tools use (ssh_config, Ansible, docs of
+// earlier drafts) to kaudit's attribute, for names too far from it for
+// hcl's own edit-distance suggestion.
+var attrAliases = map[string]string{
+	"use_agent":       "agent",
+	"ssh_agent":       "agent",
+	"forward_agent":   "agent",
+	"identityfile":    "identity_file",
+	"key":             "identity_file",
+	"private_key":     "identity_file",
+	"key_file":        "identity_file",
+	"ssh_key":         "identity_file",
+	"username":        "user",
+	"login":           "user",
+	"host":            "address",
+	"hostname":        "address",
+	"ip":              "address",
+	"strict_host_key": "host_key_policy",
+	"proxy_jump":      "bastion",
+	"jump_host":       "bastion",
+}
+
+// aliasHint appends ` Did you mean "x"?` to an "Unsupported argument"
+// diagnostic whose name is a known alias and that has no suggestion yet.
+func aliasHint(dg *hcl.Diagnostic) {
+	if dg.Summary != "Unsupported argument" || strings.Contains(dg.Detail, "Did you mean") {
+		return
+	}
+	const pre = `An argument named "`
+	rest, ok := strings.CutPrefix(dg.Detail, pre)
+	if !ok {
+		return
+	}
+	name, _, ok := strings.Cut(rest, `"`)
+	if !ok {
+		return
+	}
+	if to, ok := attrAliases[strings.ToLower(name)]; ok {
+		dg.Detail += fmt.Sprintf(" Did you mean %q?", to)
+	}
 }
