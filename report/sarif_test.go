@@ -50,3 +50,47 @@ func TestSARIFFingerprintStable(t *testing.T) {
 		t.Errorf("different hosts share fingerprint %q", a)
 	}
 }
+
+func TestSARIFWaivedUnknownUnreachable(t *testing.T) {
+	r := &Report{Interrupted: true, Hosts: []Host{
+		{Name: "n1", Status: HostNoncompliant, Results: []policies.Result{
+			{ID: "a", Severity: "medium", Status: policies.StatusWaived, Waiver: &policies.WaiverRef{Reason: "ticket 9", OriginalStatus: policies.StatusFail}},
+			{ID: "b", Severity: "high", Status: policies.StatusUnknown},
+			{ID: "c", Severity: "high", Status: policies.StatusPass},
+		}},
+		{Name: "n2", Status: HostUnreachable, Reason: "timeout"},
+	}}
+	var b bytes.Buffer
+	if err := (SARIF{}).Render(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Runs []struct {
+			Invocations []struct {
+				OK    bool             `json:"executionSuccessful"`
+				Notes []map[string]any `json:"toolExecutionNotifications"`
+			} `json:"invocations"`
+			Results []struct {
+				RuleID       string              `json:"ruleId"`
+				Kind, Level  string
+				Suppressions []map[string]string `json:"suppressions"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	run := doc.Runs[0]
+	if len(run.Results) != 2 {
+		t.Fatalf("want 2 results (waived fail, unknown; no pass), got %d: %s", len(run.Results), b.String())
+	}
+	if w := run.Results[0]; w.RuleID != "a" || w.Kind != "fail" || w.Level != "warning" || len(w.Suppressions) != 1 || w.Suppressions[0]["justification"] != "ticket 9" || w.Suppressions[0]["kind"] != "external" {
+		t.Errorf("waived result: %+v", w)
+	}
+	if u := run.Results[1]; u.RuleID != "b" || u.Kind != "review" || u.Level != "note" {
+		t.Errorf("unknown result: %+v", u)
+	}
+	if inv := run.Invocations[0]; inv.OK || len(inv.Notes) != 1 {
+		t.Errorf("invocation: %+v", inv)
+	}
+}
