@@ -71,7 +71,7 @@ func TestSARIFWaivedUnknownUnreachable(t *testing.T) {
 				Notes []map[string]any `json:"toolExecutionNotifications"`
 			} `json:"invocations"`
 			Results []struct {
-				RuleID       string              `json:"ruleId"`
+				RuleID       string `json:"ruleId"`
 				Kind, Level  string
 				Suppressions []map[string]string `json:"suppressions"`
 			} `json:"results"`
