@@ -22,7 +22,7 @@ type Options struct {
 }
 
 // Formats lists the report formats New accepts.
-func Formats() []string { return []string{"text", "json", "junit", "html", "prom"} }
+func Formats() []string { return []string{"text", "json", "junit", "html", "prom", "sarif"} }
 
 // New returns the renderer for format: text, json, junit or html.
 func New(format string, opts Options) (Renderer, error) {
@@ -37,6 +37,8 @@ func New(format string, opts Options) (Renderer, error) {
 		return HTML{}, nil
 	case "prom":
 		return Prom{}, nil
+	case "sarif":
+		return SARIF{}, nil
 	}
 	return nil, fmt.Errorf("report format %q: want one of %s", format, strings.Join(Formats(), ", "))
 }

@@ -45,6 +45,8 @@ func defaultPath(format string) string {
 		return "kaudit-report.html"
 	case "prom":
 		return "kaudit.prom"
+	case "sarif":
+		return "kaudit.sarif"
 	}
 	return ""
 }
