@@ -9,8 +9,11 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"path"
+	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/kaudit/kaudit/policies"
 )
@@ -209,7 +212,7 @@ func htmlViewOf(r *Report) htmlView {
 	if strings.HasSuffix(r.StartedAt, "Z") {
 		v.Started += " UTC"
 	}
-	v.Title = "kaudit · " + v.Inventory
+	v.Title = htmlTitle(r)
 	v.Duration = runTook(r)
 	v.Soonest = htmlSoonestOf(r)
 	if r.Summary.Baseline != nil {
@@ -293,6 +296,22 @@ func htmlViewOf(r *Report) htmlView {
 		v.Missing = append(v.Missing, BaselineMissing{Host: clean(m.Host), Check: clean(m.Check), Title: clean(m.Title), Severity: clean(m.Severity), Why: strings.ReplaceAll(clean(m.Why), "_", " ")})
 	}
 	return v
+}
+
+// htmlTitle is the page's title: the inventory's name (its file's base name
+// without extension, never a directory that may be temporary) and the run's
+// start in UTC to the minute.
+func htmlTitle(r *Report) string {
+	name := path.Base(filepath.ToSlash(r.Inventory))
+	name = strings.TrimSuffix(name, path.Ext(name))
+	if name == "" || name == "." || name == "/" {
+		name = "fleet"
+	}
+	t := "kaudit · " + cleanText(name, false)
+	if at, err := time.Parse(time.RFC3339, r.StartedAt); err == nil {
+		t += " · " + at.UTC().Format("2006-01-02 15:04") + " UTC"
+	}
+	return t
 }
 
 func htmlVerdictOf(r *Report) htmlVerdict {

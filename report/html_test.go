@@ -317,3 +317,16 @@ type countWriter struct{ n int }
 func (c *countWriter) Write(p []byte) (int, error) { c.n += len(p); return len(p), nil }
 
 var _ io.Writer = (*countWriter)(nil)
+
+func TestHTMLTitle(t *testing.T) {
+	for _, tc := range []struct{ inv, at, want string }{
+		{"/tmp/kaudit-123/prod-east.hcl", "2026-12-03T19:55:05Z", "kaudit · prod-east · 2026-12-03 19:55 UTC"},
+		{"fleet.hcl", "2026-12-03T21:55:05+02:00", "kaudit · fleet · 2026-12-03 19:55 UTC"},
+		{"", "", "kaudit · fleet"},
+	} {
+		r := &Report{Inventory: tc.inv, StartedAt: tc.at}
+		if got := htmlTitle(r); got != tc.want {
+			t.Errorf("htmlTitle(%q, %q) = %q, want %q", tc.inv, tc.at, got, tc.want)
+		}
+	}
+}
