@@ -431,6 +431,19 @@ func htmlMatrix(r *Report) ([]string, []htmlMatrixRow) {
 		}
 		rows[i] = row
 	}
+	// The bottom line first: kmem.risk, then by severity (critical first), then ID.
+	slices.SortStableFunc(rows, func(a, b htmlMatrixRow) int {
+		if ar, br := a.Check.ID == "kmem.risk", b.Check.ID == "kmem.risk"; ar != br {
+			if ar {
+				return -1
+			}
+			return 1
+		}
+		if d := policies.SeverityRank(b.Check.Severity) - policies.SeverityRank(a.Check.Severity); d != 0 {
+			return d
+		}
+		return strings.Compare(a.Check.ID, b.Check.ID)
+	})
 	for i := range groups {
 		groups[i] = cleanText(groups[i], false)
 	}

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/kaudit/kaudit/policies"
 )
 
 // hostileEverywhere puts markup into every string the server renders: the
@@ -328,5 +330,20 @@ func TestHTMLTitle(t *testing.T) {
 		if got := htmlTitle(r); got != tc.want {
 			t.Errorf("htmlTitle(%q, %q) = %q, want %q", tc.inv, tc.at, got, tc.want)
 		}
+	}
+}
+
+func TestHTMLMatrixOrder(t *testing.T) {
+	r := &Report{FailOn: "high", Checks: []policies.CheckInfo{
+		{ID: "kmem.b", Severity: "low"}, {ID: "kmem.a", Severity: "low"},
+		{ID: "kmem.crit", Severity: "critical"}, {ID: "kmem.risk", Severity: "high"},
+	}}
+	_, rows := htmlMatrix(r)
+	var got []string
+	for _, row := range rows {
+		got = append(got, row.Check.ID)
+	}
+	if want := "kmem.risk kmem.crit kmem.a kmem.b"; strings.Join(got, " ") != want {
+		t.Errorf("matrix order %q, want %q", strings.Join(got, " "), want)
 	}
 }
