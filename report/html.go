@@ -226,6 +226,12 @@ func htmlViewOf(r *Report) htmlView {
 		v.ResultCounts = append(v.ResultCounts, htmlCount{Key: st, Label: strings.ReplaceAll(st, "_", " "), Icon: htmlResultIcon(st), N: r.Summary.Results[st]})
 	}
 	v.Groups, v.Matrix = htmlMatrix(r)
+	if len(v.Groups) == 1 && htmlOneGroup(r) { // a group column would repeat "All hosts"
+		v.Groups = nil
+		for i := range v.Matrix {
+			v.Matrix[i].Cells = nil
+		}
+	}
 
 	reasons := map[string]int{}
 	for i := range r.Hosts {
@@ -622,4 +628,14 @@ func htmlGroups(r *Report) []string {
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// htmlOneGroup reports whether every host is in exactly the same groups.
+func htmlOneGroup(r *Report) bool {
+	for _, h := range r.Hosts {
+		if !slices.Equal(h.Groups, r.Hosts[0].Groups) {
+			return false
+		}
+	}
+	return true
 }

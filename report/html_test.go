@@ -347,3 +347,15 @@ func TestHTMLMatrixOrder(t *testing.T) {
 		t.Errorf("matrix order %q, want %q", strings.Join(got, " "), want)
 	}
 }
+
+func TestHTMLOneGroupNoColumn(t *testing.T) {
+	r := &Report{FailOn: "high", Checks: []policies.CheckInfo{{ID: "kmem.risk", Severity: "high"}},
+		Hosts: []Host{{Name: "a", Groups: []string{"prod"}}, {Name: "b", Groups: []string{"prod"}}}}
+	if v := htmlViewOf(r); len(v.Groups) != 0 || len(v.Matrix[0].Cells) != 0 {
+		t.Errorf("one group for all hosts: groups %q, cells %d", v.Groups, len(v.Matrix[0].Cells))
+	}
+	r.Hosts[1].Groups = []string{"dev"}
+	if v := htmlViewOf(r); len(v.Groups) != 2 {
+		t.Errorf("two groups: %q", v.Groups)
+	}
+}
