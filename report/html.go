@@ -9,8 +9,11 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"path"
+	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/kaudit/kaudit/policies"
 )
@@ -209,7 +212,7 @@ func htmlViewOf(r *Report) htmlView {
 	if strings.HasSuffix(r.StartedAt, "Z") {
 		v.Started += " UTC"
 	}
-	v.Title = "kaudit · " + v.Inventory
+	v.Title = htmlTitle(r)
 	v.Duration = runTook(r)
 	v.Soonest = htmlSoonestOf(r)
 	if r.Summary.Baseline != nil {
@@ -223,6 +226,12 @@ func htmlViewOf(r *Report) htmlView {
 		v.ResultCounts = append(v.ResultCounts, htmlCount{Key: st, Label: strings.ReplaceAll(st, "_", " "), Icon: htmlResultIcon(st), N: r.Summary.Results[st]})
 	}
 	v.Groups, v.Matrix = htmlMatrix(r)
+	if len(v.Groups) == 1 && htmlOneGroup(r) { // a group column would repeat "All hosts"
+		v.Groups = nil
+		for i := range v.Matrix {
+			v.Matrix[i].Cells = nil
+		}
+	}
 
 	reasons := map[string]int{}
 	for i := range r.Hosts {
@@ -293,6 +302,22 @@ func htmlViewOf(r *Report) htmlView {
 		v.Missing = append(v.Missing, BaselineMissing{Host: clean(m.Host), Check: clean(m.Check), Title: clean(m.Title), Severity: clean(m.Severity), Why: strings.ReplaceAll(clean(m.Why), "_", " ")})
 	}
 	return v
+}
+
+// htmlTitle is the page's title: the inventory's name (its file's base name
+// without extension, never a directory that may be temporary) and the run's
+// start in UTC to the minute.
+func htmlTitle(r *Report) string {
+	name := path.Base(filepath.ToSlash(r.Inventory))
+	name = strings.TrimSuffix(name, path.Ext(name))
+	if name == "" || name == "." || name == "/" {
+		name = "fleet"
+	}
+	t := "kaudit · " + cleanText(name, false)
+	if at, err := time.Parse(time.RFC3339, r.StartedAt); err == nil {
+		t += " · " + at.UTC().Format("2006-01-02 15:04") + " UTC"
+	}
+	return t
 }
 
 func htmlVerdictOf(r *Report) htmlVerdict {
@@ -412,6 +437,19 @@ func htmlMatrix(r *Report) ([]string, []htmlMatrixRow) {
 		}
 		rows[i] = row
 	}
+	// The bottom line first: kmem.risk, then by severity (critical first), then ID.
+	slices.SortStableFunc(rows, func(a, b htmlMatrixRow) int {
+		if ar, br := a.Check.ID == "kmem.risk", b.Check.ID == "kmem.risk"; ar != br {
+			if ar {
+				return -1
+			}
+			return 1
+		}
+		if d := policies.SeverityRank(b.Check.Severity) - policies.SeverityRank(a.Check.Severity); d != 0 {
+			return d
+		}
+		return strings.Compare(a.Check.ID, b.Check.ID)
+	})
 	for i := range groups {
 		groups[i] = cleanText(groups[i], false)
 	}
@@ -590,4 +628,14 @@ func htmlGroups(r *Report) []string {
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// htmlOneGroup reports whether every host is in exactly the same groups.
+func htmlOneGroup(r *Report) bool {
+	for _, h := range r.Hosts {
+		if !slices.Equal(h.Groups, r.Hosts[0].Groups) {
+			return false
+		}
+	}
+	return true
 }

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/kaudit/kaudit/policies"
 )
 
 // hostileEverywhere puts markup into every string the server renders: the
@@ -317,3 +319,43 @@ type countWriter struct{ n int }
 func (c *countWriter) Write(p []byte) (int, error) { c.n += len(p); return len(p), nil }
 
 var _ io.Writer = (*countWriter)(nil)
+
+func TestHTMLTitle(t *testing.T) {
+	for _, tc := range []struct{ inv, at, want string }{
+		{"/tmp/kaudit-123/prod-east.hcl", "2026-12-03T19:55:05Z", "kaudit · prod-east · 2026-12-03 19:55 UTC"},
+		{"fleet.hcl", "2026-12-03T21:55:05+02:00", "kaudit · fleet · 2026-12-03 19:55 UTC"},
+		{"", "", "kaudit · fleet"},
+	} {
+		r := &Report{Inventory: tc.inv, StartedAt: tc.at}
+		if got := htmlTitle(r); got != tc.want {
+			t.Errorf("htmlTitle(%q, %q) = %q, want %q", tc.inv, tc.at, got, tc.want)
+		}
+	}
+}
+
+func TestHTMLMatrixOrder(t *testing.T) {
+	r := &Report{FailOn: "high", Checks: []policies.CheckInfo{
+		{ID: "kmem.b", Severity: "low"}, {ID: "kmem.a", Severity: "low"},
+		{ID: "kmem.crit", Severity: "critical"}, {ID: "kmem.risk", Severity: "high"},
+	}}
+	_, rows := htmlMatrix(r)
+	var got []string
+	for _, row := range rows {
+		got = append(got, row.Check.ID)
+	}
+	if want := "kmem.risk kmem.crit kmem.a kmem.b"; strings.Join(got, " ") != want {
+		t.Errorf("matrix order %q, want %q", strings.Join(got, " "), want)
+	}
+}
+
+func TestHTMLOneGroupNoColumn(t *testing.T) {
+	r := &Report{FailOn: "high", Checks: []policies.CheckInfo{{ID: "kmem.risk", Severity: "high"}},
+		Hosts: []Host{{Name: "a", Groups: []string{"prod"}}, {Name: "b", Groups: []string{"prod"}}}}
+	if v := htmlViewOf(r); len(v.Groups) != 0 || len(v.Matrix[0].Cells) != 0 {
+		t.Errorf("one group for all hosts: groups %q, cells %d", v.Groups, len(v.Matrix[0].Cells))
+	}
+	r.Hosts[1].Groups = []string{"dev"}
+	if v := htmlViewOf(r); len(v.Groups) != 2 {
+		t.Errorf("two groups: %q", v.Groups)
+	}
+}
