@@ -67,10 +67,16 @@ func (SARIF) Render(w io.Writer, r *Report) error {
 		Help             map[string]any `json:"help,omitempty"`
 		Properties       map[string]any `json:"properties"`
 	}
-	var rules []rule
+	rules := []rule{}
 	index := map[string]int{}
 	addRule := func(id, title, severity, remediation string) {
-		if _, ok := index[id]; ok {
+		if i, ok := index[id]; ok {
+			// a rule listed from the catalogue gets its help from the first
+			// result that carries the remediation
+			if rules[i].Help == nil && remediation != "" {
+				t := sarifText(remediation)
+				rules[i].Help = map[string]any{"text": t, "markdown": t}
+			}
 			return
 		}
 		index[id] = len(rules)
@@ -110,7 +116,8 @@ func (SARIF) Render(w io.Writer, r *Report) error {
 				"ruleIndex":           index[res.ID],
 				"message":             sarifMsg{sarifText(fmt.Sprintf("%s: %s", h.Name, res.Message))},
 				"partialFingerprints": map[string]string{sarifFingerprintKey: sarifFingerprint(h.Name, res.ID)},
-				"logicalLocations":    []map[string]any{{"name": sarifText(h.Name), "fullyQualifiedName": sarifText(h.Name + "@" + h.Address), "kind": "resource"}},
+				"locations": []map[string]any{{"logicalLocations": []map[string]any{
+					{"name": sarifText(h.Name), "fullyQualifiedName": sarifText(h.Name + "@" + h.Address), "kind": "resource"}}}},
 			}
 			if st == policies.StatusFail {
 				out["kind"], out["level"] = "fail", sarifLevel(res.Severity)
