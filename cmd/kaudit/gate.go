@@ -46,6 +46,7 @@ be recorded. Anything but 0 means stop.`,
 			return a.gate(cmd.Context(), &out, planPath, factsPath, projectedOut, hist.target)
 		},
 	}
+	a.bindScope(cmd.Flags(), scopeInventory|scopeLimit|scopeJobs|scopePolicy|scopeShard)
 	out.register(cmd)
 	hist.register(cmd)
 	f := cmd.Flags()
@@ -209,6 +210,7 @@ func (a *app) waiverCommand() *cobra.Command {
 		Use:   "waiver",
 		Short: "Inspect waivers declared in the inventory",
 	}
+	a.bindScope(cmd.PersistentFlags(), scopeInventory|scopeLimit|scopePolicy)
 	cmd.AddCommand(&cobra.Command{
 		Use:   "list",
 		Short: "Show each waiver with its state and the hosts it covers",

@@ -117,6 +117,7 @@ See docs/history.md.`,
   kaudit history prune --keep 90d --history postgres://kaudit@db/kaudit`,
 	}
 	pf := cmd.PersistentFlags()
+	a.bindScope(pf, scopeInventory)
 	pf.StringVar(&opts.target, "history", "", "history store: a SQLite file or a postgres:// URL (default: the inventory's history block)")
 	pf.StringVarP(&opts.output, "output", "o", "text", "text or json")
 	cmd.AddCommand(

@@ -14,6 +14,7 @@ func (a *app) inventoryCommand() *cobra.Command {
 		Use:   "inventory",
 		Short: "Validate an inventory and show the hosts it resolves to",
 	}
+	a.bindScope(cmd.PersistentFlags(), scopeInventory|scopeLimit|scopeShard)
 	cmd.AddCommand(&cobra.Command{
 		Use:   "validate",
 		Short: "Check inventory files for errors without contacting any host",

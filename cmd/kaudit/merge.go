@@ -37,6 +37,7 @@ Exit codes: as kaudit run, for the merged fleet.`,
 			return a.merge(cmd.Context(), &out, args, cmd.Flags().Changed("fail-on"))
 		},
 	}
+	a.bindScope(cmd.Flags(), scopeInventory|scopeLimit|scopePolicy|scopeShard)
 	out.register(cmd)
 	return cmd
 }

@@ -20,12 +20,16 @@ type outputFlags struct {
 	factsOut string
 	baseline string
 	failOn   string
+	// noFactsOut leaves --facts-out out (eval: the facts are its input).
+	noFactsOut bool
 }
 
 func (o *outputFlags) register(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringArrayVar(&o.reports, "report", nil, "report FORMAT[=PATH]: "+strings.Join(report.Formats(), ", ")+" (repeatable; default text on stdout)")
-	f.StringVar(&o.factsOut, "facts-out", "", "also save the collected facts to this file (re-evaluate with kaudit eval)")
+	if !o.noFactsOut {
+		f.StringVar(&o.factsOut, "facts-out", "", "also save the collected facts to this file (re-evaluate with kaudit eval)")
+	}
 	f.StringVar(&o.baseline, "baseline", "", "earlier JSON report: mark results new / fixed / unchanged")
 	f.StringVar(&o.failOn, "fail-on", "high", "lowest severity whose failure fails a host and the exit code: critical, high, medium, low, info")
 }

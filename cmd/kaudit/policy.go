@@ -16,6 +16,7 @@ func (a *app) policyCommand() *cobra.Command {
 		Use:   "policy",
 		Short: "List, explain and test policy checks",
 	}
+	a.bindScope(cmd.PersistentFlags(), scopePolicy)
 	cmd.AddCommand(&cobra.Command{
 		Use:   "list",
 		Short: "List every check: id, severity, title, pack",

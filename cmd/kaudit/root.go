@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
 	"github.com/kaudit/kaudit/internal/audit"
@@ -48,13 +49,8 @@ Without -i, kaudit audits the local machine.`,
 		SilenceErrors: true,
 	}
 	pf := root.PersistentFlags()
-	pf.StringArrayVarP(&a.inventories, "inventory", "i", nil, "inventory file or directory of *.hcl (repeatable)")
-	pf.StringArrayVar(&a.limits, "limit", nil, "select hosts: NAME-GLOB, group=NAME or label.KEY=VALUE (repeatable)")
-	pf.IntVarP(&a.concurrency, "concurrency", "j", 64, "hosts contacted at once")
-	pf.StringArrayVarP(&a.packs, "policy", "p", nil, "extra Rego policy pack directory (repeatable)")
 	pf.BoolVar(&a.noColor, "no-color", false, "disable colour (NO_COLOR is honoured too)")
 	pf.BoolVarP(&a.verbose, "verbose", "v", false, "per-host detail in terminal output")
-	pf.StringVar(&a.shard, "shard", "", "audit only shard K of N (K from 0 to N-1, e.g. $JOB_COMPLETION_INDEX/4): hosts split by a hash of their name; join the JSON reports with kaudit merge")
 
 	root.AddCommand(
 		a.runCommand(),
@@ -69,6 +65,36 @@ Without -i, kaudit audits the local machine.`,
 		NewCmdHistory(a),
 	)
 	return root
+}
+
+// The selection flags a command binds with bindScope: only the ones it uses
+// appear in its help.
+const (
+	scopeInventory = 1 << iota // -i
+	scopeLimit                 // --limit
+	scopeJobs                  // -j
+	scopePolicy                // -p
+	scopeShard                 // --shard
+)
+
+// bindScope registers the selection flags in which on fs (a command's Flags,
+// or PersistentFlags for a command with subcommands).
+func (a *app) bindScope(fs *pflag.FlagSet, which int) {
+	if which&scopeInventory != 0 {
+		fs.StringArrayVarP(&a.inventories, "inventory", "i", nil, "inventory file or directory of *.hcl (repeatable)")
+	}
+	if which&scopeLimit != 0 {
+		fs.StringArrayVar(&a.limits, "limit", nil, "select hosts: NAME-GLOB, group=NAME or label.KEY=VALUE (repeatable)")
+	}
+	if which&scopeJobs != 0 {
+		fs.IntVarP(&a.concurrency, "concurrency", "j", 64, "hosts contacted at once")
+	}
+	if which&scopePolicy != 0 {
+		fs.StringArrayVarP(&a.packs, "policy", "p", nil, "extra Rego policy pack directory (repeatable)")
+	}
+	if which&scopeShard != 0 {
+		fs.StringVar(&a.shard, "shard", "", "audit only shard K of N (K from 0 to N-1, e.g. $JOB_COMPLETION_INDEX/4): hosts split by a hash of their name; join the JSON reports with kaudit merge")
+	}
 }
 
 // loadInventory loads -i files, printing diagnostics. With no -i it returns

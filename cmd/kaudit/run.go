@@ -43,6 +43,7 @@ collected is evaluated and reported, marked interrupted.`,
 			return a.run(cmd.Context(), &out, hist.target)
 		},
 	}
+	a.bindScope(cmd.Flags(), scopeInventory|scopeLimit|scopeJobs|scopePolicy|scopeShard)
 	out.register(cmd)
 	hist.register(cmd)
 	return cmd
@@ -143,6 +144,7 @@ and re-evaluate later with kaudit eval --facts.`,
 			return nil
 		},
 	}
+	a.bindScope(cmd.Flags(), scopeInventory|scopeLimit|scopeJobs|scopeShard)
 	cmd.Flags().StringVarP(&outPath, "output", "o", "", "write to this file instead of stdout")
 	cmd.Flags().BoolVar(&local, "local", false, "collect from this machine without SSH (ignores -i)")
 	return cmd
@@ -212,6 +214,8 @@ reports and exit codes as run. Nothing is contacted.`,
 			return a.recordHistory(cmd.Context(), hs, r, a.finish(r, &out, targets))
 		},
 	}
+	a.bindScope(cmd.Flags(), scopeInventory|scopeLimit|scopePolicy|scopeShard)
+	out.noFactsOut = true // eval reads facts: saving them again means nothing
 	out.register(cmd)
 	hist.register(cmd)
 	cmd.Flags().StringVar(&factsPath, "facts", "", "facts file to evaluate")
