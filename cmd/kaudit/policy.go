@@ -37,10 +37,11 @@ func (a *app) policyCommand() *cobra.Command {
 		},
 	})
 	cmd.AddCommand(&cobra.Command{
-		Use:     "show ID",
-		Short:   "Explain a check: what it checks, why, sources and remediation",
-		Example: `  kaudit policy show kmem.risk`,
-		Args:    cobra.ExactArgs(1),
+		Use:               "show ID",
+		Short:             "Explain a check: what it checks, why, sources and remediation",
+		Example:           `  kaudit policy show kmem.risk`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: a.completeCheckIDs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			eng, err := a.engine(cmd.Context(), nil)
 			if err != nil {

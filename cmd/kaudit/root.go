@@ -64,6 +64,7 @@ Without -i, kaudit audits the local machine.`,
 		a.versionCommand(),
 		NewCmdHistory(a),
 	)
+	a.registerCompletions(root)
 	return root
 }
 
