@@ -90,3 +90,27 @@ func TestDidYouMean(t *testing.T) {
 		}
 	}
 }
+
+// TestDuplicateAddressSnippet: the "Duplicate address" diagnostic points at
+// the second host's declaration, shows that line as its snippet and names
+// its block (not the file's first line, "in defaults").
+func TestDuplicateAddressSnippet(t *testing.T) {
+	src := "defaults {\n  user = \"audit\"\n}\n\nhost \"a\" {\n  address = \"10.0.0.1\"\n}\n\nhost \"b\" {\n  address = \"10.0.0.1\"\n}\n"
+	_, files, diags := LoadBytes(map[string][]byte{"inv.hcl": []byte(src)}, LoadOptions{Getenv: func(string) (string, bool) { return "", false }})
+	if !diags.HasErrors() {
+		t.Fatal("two hosts on one address load without an error")
+	}
+	var b strings.Builder
+	if err := WriteDiagnostics(&b, diags, files, 100, false); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{"Duplicate address", `on inv.hcl:9:1, in host "b":`, `9: host "b" {`, `like host "a" declared at inv.hcl:5:1`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("diagnostic lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "defaults {") || strings.Contains(out, "in defaults") {
+		t.Errorf("diagnostic shows the defaults block:\n%s", out)
+	}
+}

@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"bytes"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -561,13 +562,42 @@ func (r *loadRun) checkHosts(hosts []*Host) {
 		}
 		key := strings.ToLower(h.Address) + "\x00" + fmt.Sprint(h.Port)
 		if first := seen[key]; first != nil {
-			r.errAt(fromRange(h.DeclRange), "Duplicate address",
+			r.errAt(r.sourceRange(h.DeclRange), "Duplicate address",
 				"host %q dials %s:%d, like host %q declared at %s. List one host in several groups instead of two names for the same target.",
 				h.Name, h.Address, h.Port, first.Name, first.DeclRange)
 			continue
 		}
 		seen[key] = h
 	}
+}
+
+// sourceRange turns a stored position back into an hcl.Range with its byte
+// offset, running to the end of that line, so that the diagnostic's snippet
+// and its "in <block>" context are those of the position (fromRange's
+// offset 0 would show the file's first line).
+func (r *loadRun) sourceRange(p Range) hcl.Range {
+	rng := fromRange(p)
+	src, ok := r.sources[p.Filename]
+	if !ok || p.Line < 1 || p.Column < 1 {
+		return rng
+	}
+	off, line := 0, 1
+	for line < p.Line {
+		i := bytes.IndexByte(src[off:], '\n')
+		if i < 0 {
+			return rng
+		}
+		off += i + 1
+		line++
+	}
+	end := bytes.IndexByte(src[off:], '\n')
+	if end < 0 {
+		end = len(src) - off
+	}
+	start := off + min(p.Column-1, end)
+	rng.Start.Byte = start
+	rng.End = hcl.Pos{Line: p.Line, Column: p.Column + (off + end - start), Byte: off + end}
+	return rng
 }
 
 // fromRange turns a stored position back into a one-character hcl.Range.
