@@ -40,6 +40,8 @@ func TestJSONMatchesSchema(t *testing.T) {
 	Finalize(gate, "")
 	empty := &Report{StartedAt: "2026-03-02T10:15:04Z", FinishedAt: "2026-03-02T10:15:04Z", Interrupted: true}
 	Finalize(empty, "critical")
+	timed := finishedSample(t)
+	timed.DurationMS = 41960
 	unfinalized := sampleReport() // hosts without a status must not slip through
 	big := bigReport(200)
 	Finalize(big, "medium")
@@ -50,6 +52,7 @@ func TestJSONMatchesSchema(t *testing.T) {
 		"sample+baseline": {finishedSample(t), true},
 		"gate":            {gate, true},
 		"empty":           {empty, true},
+		"duration_ms":     {timed, true},
 		"big":             {big, true},
 		"unfinalized":     {unfinalized, false},
 	} {
@@ -74,6 +77,8 @@ func TestSchemaRejects(t *testing.T) {
 		"wrong schema":        func(m map[string]any) { m["schema"] = "kaudit.report/v2" },
 		"bad fail_on":         func(m map[string]any) { m["fail_on"] = "severe" },
 		"bad started_at":      func(m map[string]any) { m["started_at"] = "yesterday" },
+		"zero duration_ms":    func(m map[string]any) { m["duration_ms"] = 0 },
+		"float duration_ms":   func(m map[string]any) { m["duration_ms"] = 41.96 },
 		"missing summary key": func(m map[string]any) { delete(m["summary"].(map[string]any)["hosts"].(map[string]any), "unreachable") },
 		"unknown top field":   func(m map[string]any) { m["hostz"] = []any{} },
 		"bad result status": func(m map[string]any) {

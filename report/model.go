@@ -23,11 +23,16 @@ const (
 
 // Report is the kaudit.report/v1 document (docs/reports.md, docs/report.schema.json).
 type Report struct {
-	Schema       string  `json:"schema"`
-	ToolVersion  string  `json:"tool_version"`
-	StartedAt    string  `json:"started_at"`  // RFC 3339 UTC
-	FinishedAt   string  `json:"finished_at"` // RFC 3339 UTC
-	Inventory    string  `json:"inventory"`   // inventory file(s), comma separated; "local" for the local machine
+	Schema      string `json:"schema"`
+	ToolVersion string `json:"tool_version"`
+	StartedAt   string `json:"started_at"`  // RFC 3339 UTC
+	FinishedAt  string `json:"finished_at"` // RFC 3339 UTC
+	// DurationMS is the run's wall time in milliseconds, measured on the
+	// monotonic clock (StartedAt and FinishedAt have whole seconds). Absent
+	// (0) in reports of older kaudit versions: renderers then use
+	// FinishedAt − StartedAt. A merged report has the longest shard's.
+	DurationMS   int64   `json:"duration_ms,omitempty"`
+	Inventory    string  `json:"inventory"` // inventory file(s), comma separated; "local" for the local machine
 	PolicyDigest string  `json:"policy_digest"`
 	FailOn       string  `json:"fail_on"`            // severity threshold used for host status and exit code
 	Interrupted  bool    `json:"interrupted"`        // the run was cancelled; hosts not reached are unreachable/timeout

@@ -93,8 +93,8 @@ func promFamilies(r *Report) []*promMetric {
 	)
 	if t, err := time.Parse(time.RFC3339, r.StartedAt); err == nil {
 		runTime.add(nil, float64(t.Unix()))
-		if f, err := time.Parse(time.RFC3339, r.FinishedAt); err == nil {
-			runDur.add(nil, f.Sub(t).Seconds())
+		if d, ok := runDuration(r); ok {
+			runDur.add(nil, d.Seconds())
 		}
 	}
 	interrupted.add(nil, b2f(r.Interrupted))

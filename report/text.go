@@ -61,7 +61,7 @@ func (t *Text) Render(w io.Writer, r *Report) error {
 			o.hostDetail(r, &r.Hosts[i])
 		}
 	} else if len(r.Hosts) > 0 {
-		o.line(o.c(ansiDim, "Use --verbose for every host's results; the JSON and HTML reports carry the evidence."))
+		o.dim("", "Use --verbose for every host's results; the JSON and HTML reports carry the evidence.")
 	}
 	_, err := w.Write(o.buf.Bytes())
 	if err != nil {
@@ -107,30 +107,33 @@ func pad(s string, n int) string {
 }
 
 // wrap cleans s and wraps it into lines of at most n runes (a longer word is
-// cut), keeping its own line breaks.
+// split, never dropped), keeping its own line breaks. Linear in len(s).
 func wrap(s string, n int) []string {
+	n = max(n, 1)
 	var out []string
 	for _, para := range strings.Split(cleanText(s, true), "\n") {
-		words := strings.Fields(para)
-		cur := ""
-		for _, w := range words {
-			for utf8.RuneCountInString(w) > n {
-				rw := []rune(w)
+		cur, curN := "", 0
+		for _, w := range strings.Fields(para) {
+			wn := utf8.RuneCountInString(w)
+			if wn > n {
 				if cur != "" {
 					out = append(out, cur)
-					cur = ""
 				}
-				out = append(out, string(rw[:n]))
-				w = string(rw[n:])
+				rw := []rune(w)
+				for len(rw) > n {
+					out = append(out, string(rw[:n]))
+					rw = rw[n:]
+				}
+				w, wn, cur, curN = string(rw), len(rw), "", 0
 			}
 			switch {
 			case cur == "":
-				cur = w
-			case utf8.RuneCountInString(cur)+1+utf8.RuneCountInString(w) <= n:
-				cur += " " + w
+				cur, curN = w, wn
+			case curN+1+wn <= n:
+				cur, curN = cur+" "+w, curN+1+wn
 			default:
 				out = append(out, cur)
-				cur = w
+				cur, curN = w, wn
 			}
 		}
 		out = append(out, cur)
@@ -141,19 +144,44 @@ func wrap(s string, n int) []string {
 	return out
 }
 
+// bound limits how much of one message the text report shows. Messages can
+// quote what a host sent (collector stderr, kernel log lines) and a report
+// read back may come from anywhere, so a message is bounded, generously:
+// the remedies kaudit writes (ssh-keyscan, ssh-keygen -R, raise
+// connect_timeout) end a message of well under 1 KiB and are never cut. What
+// is left out is counted and where it can be read is said.
+type bound struct {
+	lines, bytes int    // at most this many wrapped lines and bytes of text
+	where        string // where the rest is, e.g. "--verbose, or the JSON report"
+}
+
+var (
+	// listBound: one entry of the UNREACHABLE, INCOMPLETE, NONCOMPLIANT lists.
+	listBound = bound{lines: 40, bytes: 4 << 10, where: "--verbose, or the JSON report"}
+	// listBoundVerbose: the same with --verbose, whose host details follow.
+	listBoundVerbose = bound{lines: 40, bytes: 4 << 10, where: "the host's details below, and the JSON report"}
+	// detailBound: one message of a host's details (--verbose).
+	detailBound = bound{lines: 400, bytes: 64 << 10, where: "the JSON report"}
+)
+
 // hang writes lead then text wrapped to the width, continuation lines
-// indented to lead's visible width (lead may hold our colours); at most
-// maxLines lines (0: no limit), the last one ending in "…" when text was cut.
-func (o *textOut) hang(lead, text string, maxLines int) {
+// indented to lead's visible width (lead may hold our colours). Nothing is
+// cut; the whole text is shown.
+func (o *textOut) hang(lead, text string) { o.hangBounded(lead, text, bound{}) }
+
+// hangBounded is hang showing at most b (the zero bound: everything), then
+// a line "… (N more lines: where)" when text was longer.
+func (o *textOut) hangBounded(lead, text string, b bound) {
 	ind := utf8.RuneCountInString(cleanText(lead, false))
 	lines := wrap(text, max(o.width-ind, 20))
-	if maxLines > 0 && len(lines) > maxLines {
-		lines = lines[:maxLines]
-		last := []rune(lines[maxLines-1])
-		if n := max(o.width-ind, 20) - 1; len(last) > n {
-			last = last[:n]
+	more := 0
+	if b.lines > 0 {
+		n, size := 0, 0
+		for n < len(lines) && n < b.lines && (n == 0 || size+len(lines[n])+1 <= b.bytes) {
+			size += len(lines[n]) + 1
+			n++
 		}
-		lines[maxLines-1] = string(last) + "…"
+		lines, more = lines[:n], len(lines)-n
 	}
 	for i, l := range lines {
 		if i > 0 {
@@ -165,6 +193,17 @@ func (o *textOut) hang(lead, text string, maxLines int) {
 		}
 		o.line(lead, l)
 	}
+	if more > 0 {
+		o.dim(strings.Repeat(" ", ind), fmt.Sprintf("… (%d more %s: %s)", more, plural(more, "line", "lines"), b.where))
+	}
+}
+
+// plural is one when n is 1, else many.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func hostColor(status string) string {
@@ -262,7 +301,7 @@ func (o *textOut) header(r *Report) {
 			name = "(baseline)"
 		}
 		o.hang("baseline ", fmt.Sprintf("%s: %d new · %d fixed · %d unchanged · %d missing",
-			clip(name, o.width/2), b[BaselineNew], b[BaselineFixed], b[BaselineUnchanged], b["missing"]), 0)
+			clip(name, o.width/2), b[BaselineNew], b[BaselineFixed], b[BaselineUnchanged], b["missing"]))
 	}
 	o.line()
 }
@@ -284,7 +323,7 @@ func (o *textOut) hostSummary(r *Report) {
 	for _, st := range ResultStatuses() {
 		parts = append(parts, fmt.Sprintf("%d %s", r.Summary.Results[st], st))
 	}
-	o.hang("results  ", strings.Join(parts, " · "), 0)
+	o.hang("results  ", strings.Join(parts, " · "))
 	o.line()
 }
 
@@ -350,8 +389,20 @@ func (o *textOut) lists(r *Report, verbose bool) {
 		if !verbose && len(shown) > textListCap {
 			shown = shown[:textListCap]
 		}
+		b := listBound
+		if verbose {
+			b = listBoundVerbose
+		}
+		// Name and address columns, the message beside them; when they
+		// leave less than 40 columns, each message goes under its host.
+		stacked := 2+namew+2+addrw+2 > o.width-40
 		for _, h := range shown {
-			o.hang("  "+pad(clip(h.Name, 30), namew)+"  "+pad(clip(h.Address, 40), addrw)+"  ", describe(h), 3)
+			if stacked {
+				o.line(clip("  "+h.Name+"  "+h.Address, o.width))
+				o.hangBounded("      ", describe(h), b)
+				continue
+			}
+			o.hangBounded("  "+pad(clip(h.Name, 30), namew)+"  "+pad(clip(h.Address, 40), addrw)+"  ", describe(h), b)
 		}
 		if len(shown) < len(hosts) {
 			o.line(o.c(ansiDim, fmt.Sprintf("  … and %d more", len(hosts)-len(shown))))
@@ -450,7 +501,7 @@ func (o *textOut) plan(r *Report, verbose bool) {
 		if reason.Failing {
 			lead = "  " + o.c(ansiRed, "✗") + " "
 		}
-		o.hang(lead, reason.Text, 0)
+		o.hang(lead, reason.Text)
 	}
 	hosts := planHosts(r)
 	namew := 0
@@ -466,7 +517,7 @@ func (o *textOut) plan(r *Report, verbose bool) {
 		if gate == "" {
 			gate = "—"
 		}
-		o.hang("  "+o.c(gateColor(h.Gate), pad(gate, 6))+" "+pad(clip(h.Name, 30), namew)+"  ", gateSummary(r, h), 0)
+		o.hang("  "+o.c(gateColor(h.Gate), pad(gate, 6))+" "+pad(clip(h.Name, 30), namew)+"  ", gateSummary(r, h))
 	}
 	o.line()
 }
@@ -501,7 +552,7 @@ func (o *textOut) notices(r *Report) {
 		if n.Level != NoticeWarning {
 			col = ansiRed
 		}
-		o.hang("  "+o.c(col, pad(clip(n.Level, 8), 8))+" ", noticeText(n), 0)
+		o.hang("  "+o.c(col, pad(clip(n.Level, 8), 8))+" ", noticeText(n))
 	}
 	o.line()
 }
@@ -519,7 +570,7 @@ func noticeText(n Notice) string {
 
 func (o *textOut) verdict(r *Report) {
 	code := ExitCode(r)
-	var msg string
+	var label, msg string
 	switch code {
 	case ExitFailing:
 		if r.Plan != nil {
@@ -527,7 +578,7 @@ func (o *textOut) verdict(r *Report) {
 		} else {
 			msg = fmt.Sprintf("%d of %d hosts fail checks at or above %s", r.Summary.Hosts[HostNoncompliant], len(r.Hosts), r.FailOn)
 		}
-		msg = o.c(ansiBold+";"+ansiRed, "FAIL") + "  " + msg
+		label = o.c(ansiBold+";"+ansiRed, "FAIL")
 	case ExitIncomplete:
 		switch {
 		case len(r.Hosts) == 0:
@@ -541,7 +592,7 @@ func (o *textOut) verdict(r *Report) {
 				msg += "; run interrupted"
 			}
 		}
-		msg = o.c(ansiBold+";"+ansiYellow, "INCOMPLETE") + "  " + msg
+		label = o.c(ansiBold+";"+ansiYellow, "INCOMPLETE")
 	default:
 		if r.Plan != nil {
 			msg = "gate: go"
@@ -551,16 +602,31 @@ func (o *textOut) verdict(r *Report) {
 				msg = "all " + msg
 			}
 		}
-		msg = o.c(ansiBold+";"+ansiGreen, "OK") + "  " + msg
+		label = o.c(ansiBold+";"+ansiGreen, "OK")
 	}
-	o.line(msg, o.c(ansiDim, fmt.Sprintf("  (exit %d)", code)))
+	exit := fmt.Sprintf("  (exit %d)", code)
+	if utf8.RuneCountInString(cleanText(label, false)+"  "+msg+exit) <= o.width {
+		o.line(label, "  ", msg, o.c(ansiDim, exit))
+		return
+	}
+	o.hang(label+"  ", msg+exit)
+}
+
+// dim writes s wrapped to the width in the dim colour, each line after
+// indent.
+func (o *textOut) dim(indent, s string) {
+	for _, l := range wrap(s, max(o.width-utf8.RuneCountInString(indent), 20)) {
+		o.line(indent, o.c(ansiDim, l))
+	}
 }
 
 func (o *textOut) hostDetail(r *Report, h *Host) {
 	o.line()
 	title := fmt.Sprintf("── %s %s · %s ", hostIcon(h.Status), clip(h.Name, 40), strings.ToUpper(h.Status))
 	if h.Address != "" && h.Address != h.Name {
-		title = fmt.Sprintf("── %s %s (%s) · %s ", hostIcon(h.Status), clip(h.Name, 40), clip(h.Address, 40), strings.ToUpper(h.Status))
+		// The address gets what the width leaves (at least 8 columns).
+		room := min(max(o.width-utf8.RuneCountInString(title)-5, 8), 40)
+		title = fmt.Sprintf("── %s %s (%s) · %s ", hostIcon(h.Status), clip(h.Name, 40), clip(h.Address, room), strings.ToUpper(h.Status))
 	}
 	rule := max(o.width-utf8.RuneCountInString(title), 2)
 	o.line(o.c(ansiBold+";"+hostColor(h.Status), title+strings.Repeat("─", rule)))
@@ -572,7 +638,7 @@ func (o *textOut) hostDetail(r *Report, h *Host) {
 		meta = append(meta, "labels "+strings.Join(labelPairs(h.Labels), " "))
 	}
 	if len(meta) > 0 {
-		o.hang("   ", strings.Join(meta, " · "), 0)
+		o.hang("   ", strings.Join(meta, " · "))
 	}
 	var facts []string
 	if s := hostOS(h); s != "" {
@@ -586,13 +652,13 @@ func (o *textOut) hostDetail(r *Report, h *Host) {
 		facts = append(facts, fmtDuration(msDuration(h.DurationMS)))
 	}
 	if len(facts) > 0 {
-		o.hang("   ", strings.Join(facts, " · "), 0)
+		o.hang("   ", strings.Join(facts, " · "))
 	}
 	if h.Status == HostUnreachable {
 		o.line("   ", o.c(ansiMagenta, "unreachable: "+clip(h.Reason, 20)), " ", clip(reasonText(h.Reason), 40))
 	}
 	if h.Error != "" {
-		o.hang("      ", h.Error, 0)
+		o.hangBounded("      ", h.Error, detailBound)
 	}
 	if r.Plan != nil {
 		o.hostGate(r, h)
@@ -614,7 +680,7 @@ func (o *textOut) hostDetail(r *Report, h *Host) {
 		}
 		o.line("   ", o.c(resultColor(res.Status), st), pad(clip(res.Severity, 8), 9), clip(res.ID, 40), tag)
 		indent := "      "
-		o.hang(indent, res.Message, 0)
+		o.hangBounded(indent, res.Message, detailBound)
 		if w := res.Waiver; w != nil && res.Status == policies.StatusWaived {
 			o.waiver(indent, w)
 		}
@@ -626,7 +692,7 @@ func (o *textOut) hostDetail(r *Report, h *Host) {
 				o.line(indent, o.c(ansiDim, "fix: same as "+clip(first, 40)))
 			} else {
 				seenFix[res.Remediation] = res.ID
-				o.hang(indent+o.c(ansiDim, "fix: "), res.Remediation, 0)
+				o.hangBounded(indent+o.c(ansiDim, "fix: "), res.Remediation, detailBound)
 			}
 		}
 	}
@@ -662,7 +728,7 @@ func (o *textOut) hostGate(r *Report, h *Host) {
 	if len(h.GateBlockers) > 0 {
 		s += "; blockers after the plan: " + strings.Join(h.GateBlockers, ", ")
 	}
-	o.hang(lead, s, 0)
+	o.hang(lead, s)
 }
 
 // afterPlan prints a projected result under the current one: "after the
@@ -673,7 +739,7 @@ func (o *textOut) afterPlan(indent string, p *policies.Result) {
 	if p.Predicted {
 		text = "(predicted) " + text
 	}
-	o.hang(lead, text, 0)
+	o.hang(lead, text)
 	if w := p.Waiver; w != nil && p.Status == policies.StatusWaived {
 		o.waiver(indent+"  ", w)
 	}

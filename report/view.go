@@ -177,9 +177,14 @@ func evidencePairs(ev map[string]any) [][2]string {
 	return out
 }
 
-// runDuration is FinishedAt − StartedAt; ok is false when either does not
-// parse or they are out of order.
+// runDuration is the run's duration: DurationMS when set (measured), else
+// FinishedAt − StartedAt (reports of kaudit before duration_ms: whole
+// seconds); ok is false when neither is known (a timestamp does not parse,
+// or they are out of order).
 func runDuration(r *Report) (d time.Duration, ok bool) {
+	if r.DurationMS > 0 {
+		return msDuration(r.DurationMS), true
+	}
 	start, err1 := time.Parse(time.RFC3339, r.StartedAt)
 	end, err2 := time.Parse(time.RFC3339, r.FinishedAt)
 	if err1 != nil || err2 != nil || end.Before(start) {
@@ -188,17 +193,44 @@ func runDuration(r *Report) (d time.Duration, ok bool) {
 	return end.Sub(start), true
 }
 
-// runTook prints the run's duration for people: "42.0s", "<1s" (the
-// timestamps have whole seconds), "" when unknown.
+// runTook prints the run's duration for people: from duration_ms
+// "0.58s", "3.1s", "1m02s", "1h02m"; from the timestamps of an older report
+// (whole seconds, each truncated: the run took between d-1 s and d+1 s)
+// "42s", or "<1s" when they are equal; "" when unknown.
 func runTook(r *Report) string {
+	if r.DurationMS > 0 {
+		return fmtTook(msDuration(r.DurationMS))
+	}
 	d, ok := runDuration(r)
 	switch {
 	case !ok:
 		return ""
 	case d < time.Second:
 		return "<1s"
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
 	}
 	return fmtDuration(d)
+}
+
+// fmtTook prints a measured duration in hundredths of a second under a
+// second ("0.58s"), tenths under a minute ("3.1s", "42.0s"), then minutes
+// and seconds ("1m02s"), then hours and minutes ("1h02m"); rounded, never
+// "0.00s".
+func fmtTook(d time.Duration) string {
+	switch {
+	case d < 5*time.Millisecond:
+		return "<0.01s"
+	case d < 995*time.Millisecond: // below, %.2f rounds to at most 0.99
+		return fmt.Sprintf("%.2fs", d.Seconds())
+	case d < 59950*time.Millisecond: // below, %.1f rounds to at most 59.9
+		return fmt.Sprintf("%.1fs", d.Seconds())
+	case d < time.Hour-500*time.Millisecond:
+		d = d.Round(time.Second)
+		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+	}
+	d = d.Round(time.Minute)
+	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
 }
 
 // hostsN is "1 host" or "N hosts" (N with thousands commas).

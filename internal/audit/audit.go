@@ -201,8 +201,17 @@ func sortResults(rs []policies.Result) []policies.Result {
 	return rs
 }
 
+// finish stamps the end of the run and derives the statuses and summary.
+// The duration is measured on the monotonic clock (meta.StartedAt from
+// time.Now carries its reading): the timestamps have whole seconds, and the
+// wall clock may step during a run. A measured run lasts at least 1 ms, so
+// duration_ms is absent only when not measured.
 func finish(r *report.Report, meta Meta) *report.Report {
-	r.FinishedAt = meta.now().UTC().Format(time.RFC3339)
+	end := meta.now()
+	r.FinishedAt = end.UTC().Format(time.RFC3339)
+	if d := end.Sub(meta.StartedAt); !meta.StartedAt.IsZero() && d > 0 {
+		r.DurationMS = max(d.Milliseconds(), 1)
+	}
 	report.Finalize(r, meta.FailOn)
 	return r
 }

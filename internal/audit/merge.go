@@ -72,6 +72,13 @@ func Merge(ctx context.Context, eng *policies.Engine, shards []*report.Report, o
 			r.StartedAt = s.StartedAt // RFC 3339 UTC: text order is time order
 		}
 		r.FinishedAt = max(r.FinishedAt, s.FinishedAt)
+		// The shards run side by side (a CI matrix): the merged run's
+		// duration is the longest shard's, not their sum (that is machine
+		// time, not the time the fleet took) nor the span from the first
+		// start to the last finish (shards of different days would count
+		// the days between). 0 when no shard has duration_ms (older kaudit):
+		// the renderers then use started_at..finished_at.
+		r.DurationMS = max(r.DurationMS, s.DurationMS)
 		r.Interrupted = r.Interrupted || s.Interrupted
 		if err := mergeNotices(r, s, opts.Rewaive, i); err != nil {
 			return nil, nil, err
