@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"os/user"
@@ -28,12 +29,41 @@ import (
 //   - fifo:  /proc/meminfo is a FIFO (opening it would block)
 func sickFleet(t *testing.T) (*testfleet.Fleet, string, map[string]string) {
 	t.Helper()
+	c := startClones(t, "ok", "dmesg", "runc", "fifo")
+	loop := "#!/bin/sh\ntrap '' TERM\nwhile :; do sleep 1; done\n"
+	c.replace("dmesg", "usr/bin/kaudit-sick-child", loop, 0o755)
+	c.replace("dmesg", "usr/bin/dmesg", "#!/bin/sh\ntrap '' TERM\necho '[ 4242.1] SLUB: Unable to allocate memory on node -1 (gfp=0x8020)'\n/usr/bin/kaudit-sick-child &\nwhile :; do :; done\n", 0o755)
+	c.replace("runc", "usr/bin/kaudit-sick-child", loop, 0o755)
+	c.replace("runc", "usr/bin/runc", "#!/bin/sh\ntrap '' TERM\n/usr/bin/kaudit-sick-child &\nwhile :; do sleep 1; done\n", 0o755)
+	fifo := filepath.Join(c.root("fifo"), "proc/meminfo")
+	if err := os.Remove(fifo); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return c.fl, c.bin, c.names
+}
+
+// sickBase is the fixture every sick node is cloned from.
+const sickBase = "seed003-centos78"
+
+// clones is a started fleet of sickBase and clones of it, one per role
+// after the first (the first role is the fixture itself, left healthy).
+type clones struct {
+	t     *testing.T
+	fl    *testfleet.Fleet
+	bin   string
+	names map[string]string // role -> host name
+}
+
+func startClones(t *testing.T, roles ...string) *clones {
+	t.Helper()
 	bin := buildKaudit(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	const base = "seed003-centos78"
 	fl, err := testfleet.Start(ctx, testfleet.Options{Fixtures: filepath.Join(repoRoot, "testdata/fleet"),
-		Hosts: []string{base}, Clones: map[string]int{base: 3}})
+		Hosts: []string{sickBase}, Clones: map[string]int{sickBase: len(roles) - 1}})
 	if err != nil {
 		t.Fatalf("start fleet: %v", err)
 	}
@@ -42,36 +72,34 @@ func sickFleet(t *testing.T) (*testfleet.Fleet, string, map[string]string) {
 			t.Errorf("stop fleet: %v", err)
 		}
 	})
-	names := map[string]string{"ok": base, "dmesg": base + "-c0001", "runc": base + "-c0002", "fifo": base + "-c0003"}
-	root := func(role string) string {
-		h, err := fl.Host(names[role])
-		if err != nil {
-			t.Fatal(err)
-		}
-		return h.Root
+	names := map[string]string{roles[0]: sickBase}
+	for i, r := range roles[1:] {
+		names[r] = fmt.Sprintf("%s-c%04d", sickBase, i+1)
 	}
-	replace := func(role, path, body string, mode os.FileMode) {
-		p := filepath.Join(root(role), path)
-		if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), mode); err != nil {
-			t.Fatal(err)
-		}
+	return &clones{t: t, fl: fl, bin: bin, names: names}
+}
+
+// root is the host's root directory on this machine.
+func (c *clones) root(role string) string {
+	c.t.Helper()
+	h, err := c.fl.Host(c.names[role])
+	if err != nil {
+		c.t.Fatal(err)
 	}
-	loop := "#!/bin/sh\ntrap '' TERM\nwhile :; do sleep 1; done\n"
-	replace("dmesg", "usr/bin/kaudit-sick-child", loop, 0o755)
-	replace("dmesg", "usr/bin/dmesg", "#!/bin/sh\ntrap '' TERM\necho '[ 4242.1] SLUB: Unable to allocate memory on node -1 (gfp=0x8020)'\n/usr/bin/kaudit-sick-child &\nwhile :; do :; done\n", 0o755)
-	replace("runc", "usr/bin/kaudit-sick-child", loop, 0o755)
-	replace("runc", "usr/bin/runc", "#!/bin/sh\ntrap '' TERM\n/usr/bin/kaudit-sick-child &\nwhile :; do sleep 1; done\n", 0o755)
-	fifo := filepath.Join(root("fifo"), "proc/meminfo")
-	if err := os.Remove(fifo); err != nil {
-		t.Fatal(err)
+	return h.Root
+}
+
+// replace puts a new file at path in the role's root (removing the hard
+// link first, so the other hosts keep theirs).
+func (c *clones) replace(role, path, body string, mode os.FileMode) {
+	c.t.Helper()
+	p := filepath.Join(c.root(role), path)
+	if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
+		c.t.Fatal(err)
 	}
-	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
-		t.Fatal(err)
+	if err := os.WriteFile(p, []byte(body), mode); err != nil {
+		c.t.Fatal(err)
 	}
-	return fl, bin, names
 }
 
 // userProcesses lists the processes of the fleet's login user.

@@ -67,9 +67,9 @@ kaudit_main() {
 	HEAD=
 	have head && HEAD=1
 	NOFORK=0
-	NOW=0
+	NOW=0 NOWC=0
 	now
-	DL=$((NOW + B))
+	DLC=$((NOWC + B * 100))
 	RESERVE=3
 	[ "$B" -le 9 ] && RESERVE=$((B / 3))
 	ME=$$
@@ -161,22 +161,25 @@ sec() {
 	fi
 }
 
-# now: NOW = whole seconds since boot (the real procfs), unchanged when unreadable.
+# now: NOW = whole seconds since boot (the real procfs), NOWC the same in
+# hundredths; both unchanged when unreadable.
 now() {
-	u=
+	u= c=
 	if [ -f "$PR/uptime" ]; then
-		{ IFS=' .' read -r u _; } 2>/dev/null <"$PR/uptime"
+		{ IFS=' .' read -r u c _; } 2>/dev/null <"$PR/uptime"
 	fi
-	case $u in '' | *[!0-9]*) ;; *) NOW=$u ;; esac
+	case $c in [0-9][0-9]) c=${c#0} ;; *) c=0 ;; esac
+	case $u in '' | *[!0-9]*) ;; *) NOW=$u NOWC=$((u * 100 + c)) ;; esac
 }
 
-# left [MAX]: LEFT = seconds left of the node budget, at most MAX. The last
-# RESERVE seconds (3; a third of a budget under 10 s) are kept for reaping a
-# command that ran out of time and for the sections after it, so a timed-out
-# command does not meet the watchdog.
+# left [MAX]: LEFT = whole seconds left of the node budget, at most MAX. The
+# last RESERVE seconds (3; a third of a budget under 10 s) are kept for
+# reaping a command that ran out of time and for the sections after it, so a
+# timed-out command does not meet the watchdog. Counted in hundredths (the
+# whole-second clock alone could hand out up to a second that is not left).
 left() {
 	now
-	LEFT=$((DL - NOW - RESERVE))
+	LEFT=$(((DLC - NOWC) / 100 - RESERVE))
 	[ "$LEFT" -lt 0 ] && LEFT=0
 	if [ -n "${1:-}" ] && [ "$LEFT" -gt "$1" ]; then LEFT=$1; fi
 }

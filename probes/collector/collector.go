@@ -66,13 +66,16 @@ func Budget(timeout time.Duration) int {
 // (the caller keeps stdin open until the command ends: end of file on it
 // makes the collector kill everything it started). With sudo the shell is
 // started by `sudo -n` (never prompts: fails instead). The nonce is
-// single-quoted so that no value can inject shell syntax.
+// single-quoted so that no value can inject shell syntax. The login shell
+// execs it in place: no fork is needed to start the collector, so it still
+// runs on a node at its process limit (where it reports why=fork sections
+// instead of nothing), and the login shell is not left waiting on the node.
 func Command(nonce string, sudo bool, budget int) string {
 	c := "sh -s -- " + shQuote(nonce) + " " + strconv.Itoa(max(1, budget)) + " watch"
 	if sudo {
 		c = "sudo -n " + c
 	}
-	return c
+	return "exec " + c
 }
 
 func shQuote(s string) string {

@@ -15,9 +15,9 @@ func TestCommand(t *testing.T) {
 		sudo  bool
 		want  string
 	}{
-		{"abc123", false, "sh -s -- 'abc123' 28 watch"},
-		{"abc123", true, "sudo -n sh -s -- 'abc123' 28 watch"},
-		{"a'b;rm -rf /", false, `sh -s -- 'a'\''b;rm -rf /' 28 watch`},
+		{"abc123", false, "exec sh -s -- 'abc123' 28 watch"},
+		{"abc123", true, "exec sudo -n sh -s -- 'abc123' 28 watch"},
+		{"a'b;rm -rf /", false, `exec sh -s -- 'a'\''b;rm -rf /' 28 watch`},
 	}
 	for _, tt := range tests {
 		if got := Command(tt.nonce, tt.sudo, 28); got != tt.want {
@@ -38,7 +38,7 @@ func TestBudget(t *testing.T) {
 			t.Errorf("Budget(%v) = %d, want %d", tt.timeout, got, tt.want)
 		}
 	}
-	if got := Command("n", false, 0); got != "sh -s -- 'n' 1 watch" {
+	if got := Command("n", false, 0); got != "exec sh -s -- 'n' 1 watch" {
 		t.Errorf("a zero budget gives %q", got)
 	}
 }

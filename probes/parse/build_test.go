@@ -312,3 +312,33 @@ func TestSignaturesOnSeeds(t *testing.T) {
 		})
 	}
 }
+
+// TestBuildKernelLogCutInside: a kernel_log section whose output ends before
+// its END (the node budget's watchdog or a lost connection ended the run)
+// is a truncated scan saying so, whether or not its rc line arrived, and
+// never a complete one.
+func TestBuildKernelLogCutInside(t *testing.T) {
+	for _, tt := range []struct {
+		name, body string
+		sigs       int
+	}{
+		{"nothing", "", 0},
+		{"rc only", "rc 0\nlines 3", 0},
+		{"counts", "rc 0\nlines 3\nbytes 120\ncount slub_alloc_fail 2\nlatest slub_alloc_fail [ 1.0] SLUB: Unable to allocate memory on node -1", 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			raw := "@@KAUDIT:" + nonce + ":BEGIN kernel_log dmesg\n" + tt.body
+			f := parse.Build("node1", collector.Split([]byte(raw), nonce))
+			sc := f.KernelLog.Scans
+			if len(sc) != 1 || sc[0].Status != "truncated" || sc[0].Message != "the output ended inside this section" {
+				t.Fatalf("scans %+v", sc)
+			}
+			if f.KernelLog.Complete != nil && *f.KernelLog.Complete {
+				t.Error("a cut kernel log counts as complete")
+			}
+			if len(f.KernelLog.Signatures) != tt.sigs {
+				t.Errorf("signatures %v, want %d", f.KernelLog.Signatures, tt.sigs)
+			}
+		})
+	}
+}

@@ -200,10 +200,12 @@ func (b *builder) kernelLog(s collector.Section) *sectionError {
 	case s.Why == collector.WhyTimeout || r.Why == collector.WhyTimeout:
 		scan.Status = "timeout"
 		scan.Message = fmt.Sprintf("timed out after %d lines (%d bytes): signatures in them are counted", r.Lines, r.Bytes)
+	case s.Exit == -1:
+		// before perr: an output that ended inside the section also lacks
+		// its rc line; the host's collector.incomplete says why it ended
+		scan.Status, scan.Message = "truncated", "the output ended inside this section"
 	case perr != nil:
 		scan.Status, scan.Message = "failed", clean(perr.Error(), MaxRaw)
-	case s.Exit == -1:
-		scan.Status, scan.Message = "truncated", "the output ended inside this section"
 	case r.RC != 0:
 		scan.Status, scan.Message = "failed", clean(r.Message, MaxRaw)
 	case r.Truncated || s.Truncated || r.Cut:
