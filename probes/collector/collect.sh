@@ -164,7 +164,7 @@ sec() {
 # now: NOW = whole seconds since boot (the real procfs), NOWC the same in
 # hundredths; both unchanged when unreadable.
 now() {
-	u= c=
+	u='' c=''
 	if [ -f "$PR/uptime" ]; then
 		{ IFS=' .' read -r u c _; } 2>/dev/null <"$PR/uptime"
 	fi
