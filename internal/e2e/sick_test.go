@@ -244,11 +244,20 @@ func TestSickNodesOverSSH(t *testing.T) {
 	}
 }
 
-// TestInterruptedRunOverSSH: SIGINT while a host's dmesg hangs: kaudit exits
-// 130 after writing the report, marked interrupted; the hung host keeps the
-// sections that arrived (incomplete, reason interrupted); nothing is left on
-// the fleet.
+// TestInterruptedRunOverSSH: SIGINT (Ctrl-C) or SIGTERM (a CI job cancelled)
+// while a host's dmesg hangs: kaudit exits 130 or 143 after writing the
+// report, marked interrupted; the hung host keeps the sections that arrived
+// (incomplete, reason interrupted); nothing is left on the fleet.
 func TestInterruptedRunOverSSH(t *testing.T) {
+	for _, tt := range []struct {
+		sig  syscall.Signal
+		code int
+	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}} {
+		t.Run(tt.sig.String(), func(t *testing.T) { interruptedRun(t, tt.sig, tt.code) })
+	}
+}
+
+func interruptedRun(t *testing.T, sig syscall.Signal, want int) {
 	fl, bin, names := sickFleet(t)
 	js := filepath.Join(t.TempDir(), "report.json")
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -262,14 +271,14 @@ func TestInterruptedRunOverSSH(t *testing.T) {
 	}
 	time.Sleep(3 * time.Second) // the healthy hosts are done, dmesg and runc hang
 	// ip netns exec execs kaudit in place: the pid is kaudit's.
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+	if err := cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
 	}
 	err := cmd.Wait()
 	nothingLeft(t, fl)
 	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
-		t.Fatalf("exit %v, want 130\n%s", err, stderr.String())
+	if !errors.As(err, &ee) || ee.ExitCode() != want {
+		t.Fatalf("exit %v, want %d\n%s", err, want, stderr.String())
 	}
 	r := readReport(t, js)
 	if !r.Interrupted {
