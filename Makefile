@@ -94,11 +94,17 @@ demo: deps build testfleet ## audit the test fleet: text on stdout, HTML/JUnit/J
 
 demo-down: fleet-down ## stop the demo's fleet
 
-.PHONY: bench bench-klog
+.PHONY: bench bench-klog bench-eval
+EVAL_N ?= 2000,20000
+bench-eval: build ## kaudit eval of 2,000 and 20,000 generated hosts: wall, CPU, CPU per host, hosts per CPU second, peak RSS (EVAL_N=2000,20000)
+	$(GO) build -o $(BIN)/genfacts ./bench/genfacts
+	@mkdir -p $(OUT)
+	$(GO) run ./bench/evalbench -kaudit $(BIN)/kaudit -genfacts $(BIN)/genfacts -n $(EVAL_N) -dir $(OUT) -json $(OUT)/bench-eval.json
+
 bench-klog: ## the collector's kernel-log scan of 64 MiB of all-matching lines, node CPU per awk (mawk, gawk, busybox awk)
 	$(GO) test -run '^$$' -bench '^BenchmarkKernelLogScan$$' -benchtime 3x ./probes/collector
 
-bench: build bench-klog ## benchmarks: go test -bench, then kaudit vs pdsh vs Ansible on N test fleet hosts (root; N=500 RUNS=3)
+bench: build bench-klog bench-eval ## benchmarks: go test -bench, then kaudit vs pdsh vs Ansible on N test fleet hosts (root; N=500 RUNS=3)
 	$(GO) test -run '^$$' -bench '^(BenchmarkLoad10k|BenchmarkSplitBuild|BenchmarkEval|BenchmarkOPAFloor)$$' -benchmem ./inventory ./probes/parse ./policies
 	@mkdir -p $(OUT)
 	$(GO) run ./bench/fleetbench -n $(or $(N),500) -runs $(or $(RUNS),3) -kaudit $(BIN)/kaudit \
