@@ -107,5 +107,6 @@ bench-klog: ## the collector's kernel-log scan of 64 MiB of all-matching lines, 
 bench: build bench-klog bench-eval ## benchmarks: go test -bench, then kaudit vs pdsh vs Ansible on N test fleet hosts (root; N=500 RUNS=3)
 	$(GO) test -run '^$$' -bench '^(BenchmarkLoad10k|BenchmarkSplitBuild|BenchmarkEval|BenchmarkOPAFloor)$$' -benchmem ./inventory ./probes/parse ./policies
 	@mkdir -p $(OUT)
-	$(GO) run ./bench/fleetbench -n $(or $(N),500) -runs $(or $(RUNS),3) -kaudit $(BIN)/kaudit \
+	$(GO) build -o $(BIN)/sshfloor ./bench/sshfloor
+	$(GO) run ./bench/fleetbench -n $(or $(N),500) -runs $(or $(RUNS),3) -kaudit $(BIN)/kaudit -sshfloor $(BIN)/sshfloor \
 		-state $(OUT)/bench-fleet.json -json $(OUT)/bench-N$(or $(N),500).json

@@ -81,6 +81,7 @@ type config struct {
 	Fanout       int
 	Fixture      string
 	Kaudit       string
+	SSHFloor     string
 	Tools        []string
 	AnsibleHosts int
 	State        string
@@ -100,6 +101,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&c.Fanout, "fanout", 64, "hosts in flight for every tool (kaudit -j, pdsh -f, ansible -f)")
 	fs.StringVar(&c.Fixture, "fixture", "seed003-centos78", "fixture host to clone (testdata/fleet)")
 	fs.StringVar(&c.Kaudit, "kaudit", "bin/kaudit", "kaudit binary")
+	fs.StringVar(&c.SSHFloor, "sshfloor", "bin/sshfloor", "sshfloor binary (go build -o bin/sshfloor ./bench/sshfloor), for the floor-* tools")
 	tools := fs.String("tools", strings.Join(allTools, ","), "tools to run")
 	fs.IntVar(&c.AnsibleHosts, "ansible-hosts", 500, "run Ansible on the first M hosts only, extrapolated linearly to N and marked so (0: all N)")
 	fs.StringVar(&c.State, "state", "out/bench-fleet.json", "fleet state file (for testfleet down --state if this process is killed)")
@@ -198,6 +200,11 @@ func preflight(cfg *config) error {
 			return fmt.Errorf("kaudit binary: %w (go build -o bin/kaudit ./cmd/kaudit)", err)
 		}
 	}
+	if contains(cfg.Tools, toolFloorCollector) || contains(cfg.Tools, toolFloorTrue) {
+		if _, err := os.Stat(cfg.SSHFloor); err != nil {
+			return fmt.Errorf("sshfloor binary: %w (go build -o bin/sshfloor ./bench/sshfloor)", err)
+		}
+	}
 	return nil
 }
 
@@ -210,6 +217,10 @@ func benchmark(ctx context.Context, cfg *config, stdout, stderr io.Writer) (err 
 		return err
 	}
 	kauditPath, err := filepath.Abs(cfg.Kaudit)
+	if err != nil {
+		return err
+	}
+	sshfloorPath, err := filepath.Abs(cfg.SSHFloor)
 	if err != nil {
 		return err
 	}
@@ -256,7 +267,7 @@ func benchmark(ctx context.Context, cfg *config, stdout, stderr io.Writer) (err 
 	fmt.Fprintf(stderr, "fleetbench: fleet %s up in %s\n", f.RunID, secs(fleetUp))
 
 	b := &bench{cfg: cfg, self: self, log: stderr, targets: map[string]*target{}}
-	if b.setup, err = newSetup(f, kauditPath, cfg.Fanout, work); err != nil {
+	if b.setup, err = newSetup(f, kauditPath, sshfloorPath, cfg.Fanout, work); err != nil {
 		return err
 	}
 	if b.sections, err = referenceSections(ctx, f, b.setup.Nonce); err != nil {
@@ -373,13 +384,17 @@ func newNonce() (string, error) {
 	return hex.EncodeToString(b[:]), nil
 }
 
-func newSetup(f *testfleet.Fleet, kaudit string, fanout int, work string) (setup, error) {
+func newSetup(f *testfleet.Fleet, kaudit, sshfloor string, fanout int, work string) (setup, error) {
 	nonce, err := newNonce()
 	if err != nil {
 		return setup{}, err
 	}
-	s := setup{Fleet: f, Kaudit: kaudit, Fanout: fanout, Nonce: nonce, Work: work,
-		AnsibleVars: filepath.Join(work, "ansible-vars.yml"), AnsibleCfg: filepath.Join(work, "ansible.cfg")}
+	s := setup{Fleet: f, Kaudit: kaudit, SSHFloor: sshfloor, Fanout: fanout, Nonce: nonce, Work: work,
+		AnsibleVars: filepath.Join(work, "ansible-vars.yml"), AnsibleCfg: filepath.Join(work, "ansible.cfg"),
+		Script: filepath.Join(work, "collect.sh")}
+	if err := os.WriteFile(s.Script, collector.Script(), 0o644); err != nil {
+		return setup{}, err
+	}
 	vars, err := ansibleVars(commandString(nonce))
 	if err != nil {
 		return setup{}, err

@@ -310,6 +310,17 @@ func evaluateTargets(sums []summary, results []runResult, n int) []targetResult 
 	}
 	ratio(fmt.Sprintf("kaudit wall ≤ 0.8 × pdsh curve25519-sha256 (N=%d)", n), toolPdshCurve, 0.8)
 	ratio(fmt.Sprintf("kaudit wall ≤ 0.35 × pdsh OpenSSH defaults (N=%d)", n), toolPdshDefault, 0.35)
+	// issue 16: within 1.05× (wall) and 2× (client CPU) of a minimal client
+	// running the same collector, and 1.5× of one running only `true`
+	ratio(fmt.Sprintf("kaudit wall ≤ 1.05 × sshfloor running the collector (N=%d)", n), toolFloorCollector, 1.05)
+	ratio(fmt.Sprintf("kaudit wall ≤ 1.5 × sshfloor running true, the SSH floor (N=%d)", n), toolFloorTrue, 1.5)
+	if f, ok := by[toolFloorCollector]; ok && haveK && f.CPUPerHost > 0 {
+		x := k.CPUPerHost / f.CPUPerHost
+		out = append(out, targetResult{metIf(x <= 2), "kaudit client CPU ≤ 2 × sshfloor's running the collector",
+			fmt.Sprintf("kaudit %.2f ms / %.2f ms per host = %.2f×", k.CPUPerHost, f.CPUPerHost, x)})
+	} else {
+		out = append(out, targetResult{"n/a", "kaudit client CPU ≤ 2 × sshfloor's running the collector", "not measured"})
+	}
 	if a, ok := by[toolAnsible]; ok && haveK {
 		x := a.WallFleetS / k.WallFleetS
 		d := fmt.Sprintf("ansible %.2f s / kaudit %.2f s = %.1f×", a.WallFleetS, k.WallFleetS, x)

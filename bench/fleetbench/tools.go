@@ -21,9 +21,13 @@ const (
 	toolPdshDefault = "pdsh-default"
 	toolPdshCurve   = "pdsh-curve25519"
 	toolAnsible     = "ansible-raw"
+	// The SSH floor (bench/sshfloor): a minimal x/crypto/ssh client running
+	// the same collector (script on stdin), and running only `true`.
+	toolFloorCollector = "floor-collector"
+	toolFloorTrue      = "floor-true"
 )
 
-var allTools = []string{toolKaudit, toolPdshDefault, toolPdshCurve, toolAnsible}
+var allTools = []string{toolKaudit, toolPdshDefault, toolPdshCurve, toolAnsible, toolFloorCollector, toolFloorTrue}
 
 // toolTitle is how the table names a tool.
 func toolTitle(name string, fanout int) string {
@@ -36,6 +40,10 @@ func toolTitle(name string, fanout int) string {
 		return fmt.Sprintf("pdsh -f %d, curve25519-sha256", fanout)
 	case toolAnsible:
 		return fmt.Sprintf("ansible -m raw -f %d", fanout)
+	case toolFloorCollector:
+		return fmt.Sprintf("sshfloor -fanout %d, collector", fanout)
+	case toolFloorTrue:
+		return fmt.Sprintf("sshfloor -fanout %d, true", fanout)
 	}
 	return name
 }
@@ -51,6 +59,8 @@ type target struct {
 type setup struct {
 	Fleet       *testfleet.Fleet
 	Kaudit      string // path of the kaudit binary
+	SSHFloor    string // path of the sshfloor binary (bench/sshfloor)
+	Script      string // the collector script, for sshfloor -stdin
 	Fanout      int
 	Nonce       string // the collector nonce pdsh and Ansible pass as $1
 	Work        string // work directory (outputs, control sockets, ini)
@@ -127,6 +137,17 @@ func (s *setup) invoke(tool string, t *target, run string) invocation {
 		}
 		inv.Argv = netnsArgv(s.Fleet, "ansible", "all", "-i", t.Inventory, "-m", "raw",
 			"-a", "{{ collector_cmd }}", "-e", "@"+s.AnsibleVars, "-f", strconv.Itoa(s.Fanout))
+	case toolFloorCollector, toolFloorTrue:
+		argv := []string{s.SSHFloor, "-hosts", t.HostsFile, "-user", s.Fleet.User, "-key", s.Fleet.ClientKey,
+			"-known-hosts", s.Fleet.KnownHosts, "-fanout", strconv.Itoa(s.Fanout),
+			"-connect-timeout", benchConnectTimeout, "-timeout", benchHostTimeout, "-cmd", "true"}
+		if tool == toolFloorCollector {
+			// kaudit's command and script on stdin; no "watch": this
+			// client's stdin ends after the script, as OpenSSH's does
+			argv[len(argv)-1] = "exec sh -s -- '" + s.Nonce + "' 110"
+			argv = append(argv, "-stdin", s.Script)
+		}
+		inv.Argv = netnsArgv(s.Fleet, argv...)
 	}
 	return inv
 }
@@ -294,7 +315,18 @@ func completeHosts(tool string, inv invocation, t *target, nonce string, section
 		}
 		return n, err
 	}
-	// pdsh prefixes lines with the address, Ansible heads blocks with the name.
+	if tool == toolFloorTrue {
+		ok, err := floorExits(inv.Stdout)
+		n := 0
+		for _, h := range t.Hosts {
+			if ok[h.Address] {
+				n++
+			}
+		}
+		return n, err
+	}
+	// pdsh and sshfloor prefix lines with the address, Ansible heads blocks
+	// with the name.
 	markersOf, key := pdshMarkers, func(h testfleet.Host) string { return h.Address }
 	if tool == toolAnsible {
 		markersOf, key = ansibleMarkers, func(h testfleet.Host) string { return h.Name }
@@ -340,4 +372,15 @@ func benchInventory(src []byte) ([]byte, error) {
 		src = r.re.ReplaceAll(src, []byte(`${1}"`+r.val+`"`))
 	}
 	return src, nil
+}
+
+// floorExits lists the addresses sshfloor reported with exit status 0.
+func floorExits(path string) (map[string]bool, error) {
+	ok := map[string]bool{}
+	err := eachLine(path, func(line string) {
+		if addr, found := strings.CutSuffix(line, ": @@sshfloor exit=0"); found {
+			ok[addr] = true
+		}
+	})
+	return ok, err
 }

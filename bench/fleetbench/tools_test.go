@@ -174,7 +174,7 @@ func TestCleanEnv(t *testing.T) {
 
 func TestInvoke(t *testing.T) {
 	f := &testfleet.Fleet{NetNS: "kaudit-x", User: "kaudit", ClientKey: "/k", KnownHosts: "/kh", Inventory: "/inv.hcl"}
-	s := &setup{Fleet: f, Kaudit: "/bin/kaudit", Fanout: 64, Nonce: "n", Work: "/w", AnsibleVars: "/w/v.yml", AnsibleCfg: "/w/a.cfg"}
+	s := &setup{Fleet: f, Kaudit: "/bin/kaudit", SSHFloor: "/bin/sshfloor", Script: "/w/collect.sh", Fanout: 64, Nonce: "n", Work: "/w", AnsibleVars: "/w/v.yml", AnsibleCfg: "/w/a.cfg"}
 	tg := &target{Inventory: "/inv.hcl", HostsFile: "/w/hosts"}
 	k := s.invoke(toolKaudit, tg, "1")
 	if strings.Join(k.Argv, " ") != "ip netns exec kaudit-x /bin/kaudit run -i /inv.hcl --report json=/w/kaudit-1.json -j 64" {
@@ -192,6 +192,13 @@ func TestInvoke(t *testing.T) {
 		!contains(a.Argv, "@/w/v.yml") || !contains(a.Argv, "raw") {
 		t.Errorf("ansible: %q %q", a.Env, a.Argv)
 	}
+	floor := "ip netns exec kaudit-x /bin/sshfloor -hosts /w/hosts -user kaudit -key /k -known-hosts /kh -fanout 64 -connect-timeout 10s -timeout 120s -cmd "
+	if got := strings.Join(s.invoke(toolFloorTrue, tg, "1").Argv, " "); got != floor+"true" {
+		t.Errorf("floor-true: %q", got)
+	}
+	if got := strings.Join(s.invoke(toolFloorCollector, tg, "1").Argv, " "); got != floor+"exec sh -s -- 'n' 110 -stdin /w/collect.sh" {
+		t.Errorf("floor-collector: %q", got)
+	}
 }
 
 func TestCompleteHosts(t *testing.T) {
@@ -200,6 +207,7 @@ func TestCompleteHosts(t *testing.T) {
 	sec := "@@KAUDIT:N:BEGIN collector x\n@@KAUDIT:N:END collector rc=0 trunc=0\n"
 	pdsh := writeTemp(t, "p.out", "127.1.0.2: "+strings.ReplaceAll(strings.TrimSuffix(sec, "\n"), "\n", "\n127.1.0.2: ")+"\n")
 	ans := writeTemp(t, "a.out", "a | CHANGED | rc=0 >>\n"+sec+"b | CHANGED | rc=0 >>\n"+sec)
+	floor := writeTemp(t, "f.out", "127.1.0.2: @@sshfloor exit=0\n127.1.0.3: x\n127.1.0.3: @@sshfloor exit=-1\n")
 	for _, tc := range []struct {
 		tool string
 		out  string
@@ -209,6 +217,9 @@ func TestCompleteHosts(t *testing.T) {
 		{toolPdshDefault, pdsh, 1},
 		{toolAnsible, ans, 2},
 		{toolAnsible, pdsh, 0}, // addresses are not names
+		{toolFloorCollector, pdsh, 1},
+		{toolFloorTrue, floor, 1},
+		{toolFloorTrue, pdsh, 0},
 	} {
 		got, err := completeHosts(tc.tool, invocation{Stdout: tc.out}, tg, "N", 1)
 		if err != nil || got != tc.want {
