@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,4 +52,61 @@ func TestEvalSosreportBaselineAndUsage(t *testing.T) {
 	if code != exitUsage || !strings.Contains(stderr, "matches no host") {
 		t.Errorf("--limit nosuchhost: exit %d: %s", code, stderr)
 	}
+}
+
+// TestEvalSosreportHostileAmongGood: an xz archive whose second stream
+// declares a 1.5 GiB dictionary is one unreachable host saying why; the
+// good reports beside it are judged.
+func TestEvalSosreportHostileAmongGood(t *testing.T) {
+	dir := t.TempDir()
+	h := sostest.Seeds()[3] // seed003-centos78
+	files, links, err := sostest.Files("../../testdata/fleet", h, sostest.Sos4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good, err := sostest.WriteArchive(dir, "sosreport-82.174-zh-2020-06-01", "xz", files, links)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tb bytes.Buffer
+	if err := sostest.Tar(&tb, "sosreport-evil", files, links); err != nil {
+		t.Fatal(err)
+	}
+	half := tb.Len() / 2
+	hostile := filepath.Join(dir, "sosreport-evil.tar.xz")
+	evil := sostest.HandXZ([]sostest.XZBlock{{Data: tb.Bytes()[:half], Dict: 16}}, []sostest.XZBlock{{Data: tb.Bytes()[half:], Dict: 37}})
+	if err := os.WriteFile(hostile, evil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "r.json")
+	code, _, stderr := kaudit(t, "eval", "--sosreport", hostile, "--sosreport", good, "--report", "json="+out)
+	if code != exitFailures {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	r := readJSONReport(t, out)
+	if len(r.Hosts) != 2 {
+		t.Fatalf("hosts %+v", r.Hosts)
+	}
+	bad, ok := r.Hosts[0], r.Hosts[1]
+	if bad.Name != "sosreport-evil.tar.xz" || bad.Status != "unreachable" || bad.Reason != "collector" ||
+		!strings.Contains(bad.Error, "block 1 of stream 2 declares an LZMA2 dictionary of 1610612736 bytes (limit 67108864)") {
+		t.Errorf("hostile archive: %+v", bad)
+	}
+	if ok.Name != "82.174-zh" || ok.Facts == nil || len(ok.Results) == 0 {
+		t.Errorf("good archive: %s %s %d results", ok.Name, ok.Status, len(ok.Results))
+	}
+}
+
+func readJSONReport(t *testing.T, p string) *report.Report {
+	t.Helper()
+	f, err := os.Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := report.Read(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }

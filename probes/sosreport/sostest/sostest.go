@@ -8,7 +8,9 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"io/fs"
 	"os"
@@ -294,4 +296,75 @@ func Seeds() []Host {
 		{Fixture: "seed004-kmem-usage", RPMs: []string{"containerd.io-1.2.10-3.2.el7.x86_64", "docker-ce-19.03.2-3.el7.x86_64", "kubelet-1.17.4-0.x86_64"}},
 		{Fixture: "nokmem-fixed", RPMs: []string{"containerd.io-1.3.9-3.1.el7.x86_64", "docker-ce-19.03.14-3.el7.x86_64", "kubelet-1.18.20-0.x86_64", "runc-1.0.0-69.rc10.el7_9.x86_64"}},
 	}
+}
+
+// XZBlock is one block of a hand-built xz stream: its data, stored in
+// uncompressed LZMA2 chunks, and the dictionary size code its header
+// declares (xz format 5.3.1: 2 or 3 << (code/2 + 11) bytes, 40 = 4 GiB;
+// the decoder allocates what the header says).
+type XZBlock struct {
+	Data []byte
+	Dict byte
+}
+
+// HandXZ builds an xz file (format 1.0.4) by hand: each inner slice is a
+// stream of blocks with CRC32 checks, streams separated by 4 bytes of
+// stream padding. No encoder is involved, so a header may declare any
+// dictionary.
+func HandXZ(streams ...[]XZBlock) []byte {
+	var out bytes.Buffer
+	le32 := func(v uint32) []byte { return binary.LittleEndian.AppendUint32(nil, v) }
+	uvarint := func(b []byte, v uint64) []byte {
+		for v >= 0x80 {
+			b = append(b, byte(v)|0x80)
+			v >>= 7
+		}
+		return append(b, byte(v))
+	}
+	pad4 := func(b []byte) []byte {
+		for len(b)%4 != 0 {
+			b = append(b, 0)
+		}
+		return b
+	}
+	flags := []byte{0, 0x01} // CRC32 checks
+	for si, blocks := range streams {
+		if si > 0 {
+			out.Write([]byte{0, 0, 0, 0})
+		}
+		out.Write([]byte{0xfd, '7', 'z', 'X', 'Z', 0})
+		out.Write(flags)
+		out.Write(le32(crc32.ChecksumIEEE(flags)))
+		var index []byte
+		for _, b := range blocks {
+			h := pad4([]byte{0, 0x00, 0x21, 0x01, b.Dict})
+			h[0] = byte((len(h)+4)/4 - 1)
+			h = append(h, le32(crc32.ChecksumIEEE(h))...)
+			var c []byte
+			for i, d := 0, b.Data; len(d) > 0; i++ {
+				n := min(len(d), 1<<16)
+				ctl := byte(2)
+				if i == 0 {
+					ctl = 1 // dictionary reset
+				}
+				c = append(c, ctl, byte((n-1)>>8), byte(n-1))
+				c = append(c, d[:n]...)
+				d = d[n:]
+			}
+			c = append(c, 0)
+			unpadded := len(h) + len(c) + 4
+			out.Write(h)
+			out.Write(pad4(c))
+			out.Write(le32(crc32.ChecksumIEEE(b.Data)))
+			index = uvarint(uvarint(index, uint64(unpadded)), uint64(len(b.Data)))
+		}
+		idx := pad4(append(uvarint([]byte{0}, uint64(len(blocks))), index...))
+		idx = append(idx, le32(crc32.ChecksumIEEE(idx))...)
+		out.Write(idx)
+		foot := append(le32(uint32(len(idx)/4-1)), flags...)
+		out.Write(le32(crc32.ChecksumIEEE(foot)))
+		out.Write(foot)
+		out.Write([]byte("YZ"))
+	}
+	return out.Bytes()
 }
