@@ -115,8 +115,10 @@ func ReadArchive(r io.Reader, lim Limits) (*Tree, error) {
 	switch {
 	case bytes.HasPrefix(magic, []byte{0xfd, '7', 'z', 'X', 'Z', 0}):
 		// Every block header's dictionary is checked before the
-		// decoder sees it (xzGuard).
-		x, err := xz.NewReader(newXZGuard(br, lim.XZDictMax))
+		// decoder sees it (xzGuard). DictCap is the decoder's minimum
+		// (its default is 8 MiB): the smallest, so a block costs what its
+		// header declares.
+		x, err := xz.ReaderConfig{DictCap: 4 << 10}.NewReader(newXZGuard(br, lim.XZDictMax))
 		if err != nil {
 			return nil, fmt.Errorf("read sosreport: xz: %w", err)
 		}
