@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -109,4 +110,56 @@ func readJSONReport(t *testing.T, p string) *report.Report {
 		t.Fatal(err)
 	}
 	return r
+}
+
+// TestEvalSosreportBundledRunc: kmem.runc through kaudit eval for runc
+// bundled in docker-ce, RHEL's docker and containerd.io: judged from the
+// version the report shows, unknown saying why when it shows none.
+func TestEvalSosreportBundledRunc(t *testing.T) {
+	seeds := map[string]sostest.Host{}
+	for _, h := range sostest.Seeds() {
+		seeds[h.Fixture] = h
+	}
+	down := func(h sostest.Host) sostest.Host { h.DockerDown = true; return h }
+	tests := []struct {
+		name   string
+		host   sostest.Host
+		status string
+		msg    string
+	}{
+		{"docker-ce 18.06 docker-runc from docker info", seeds["seed000-centos75"], "fail", "docker-runc 1.0.0-rc5+dev (sosreport:sos_commands/docker/docker_info (docker info, runc version 69663f0bd4b60df09991c08812a60108003fa340): /usr/bin/docker-runc bundled in docker-ce-18.06.1.ce-3.el7.x86_64) enables kmem accounting"},
+		{"docker-ce 18.06, docker down", down(seeds["seed000-centos75"]), "unknown", "runc is bundled in docker-ce-18.06.1.ce-3.el7.x86_64 (installed-rpms lists no runc package) and its version is unknown"},
+		{"RHEL docker 1.13.1", seeds["seed002-nfconn"], "pass", "docker-runc-current 1.0.0-rc2"},
+		{"RHEL docker 1.13.1, docker down", down(seeds["seed002-nfconn"]), "pass", "installed-rpms: docker-1.13.1-103.git7f2769b.el7.centos.x86_64 bundles /usr/libexec/docker/docker-runc-current"},
+		{"containerd.io, docker down", down(seeds["seed004-kmem-usage"]), "unknown", "runc is bundled in containerd.io-1.2.10-3.2.el7.x86_64"},
+		{"containerd.io runc from docker version", seeds["seed004-kmem-usage"], "fail", "runc 1.0.0-rc8+dev"},
+	}
+	dir := t.TempDir()
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			files, links, err := sostest.Files("../../testdata/fleet", tc.host, sostest.Sos4)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := sostest.WriteArchive(dir, fmt.Sprintf("sosreport-%d", i), "gz", files, links)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := filepath.Join(dir, fmt.Sprintf("r%d.json", i))
+			code, _, stderr := kaudit(t, "eval", "--sosreport", p, "--report", "json="+out)
+			if code != exitFailures && code != exitOK {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			r := readJSONReport(t, out)
+			for _, res := range r.Hosts[0].Results {
+				if res.ID == "kmem.runc" {
+					if res.Status != tc.status || !strings.Contains(res.Message, tc.msg) {
+						t.Errorf("kmem.runc %s: %s; want %s, %q", res.Status, res.Message, tc.status, tc.msg)
+					}
+					return
+				}
+			}
+			t.Error("no kmem.runc result")
+		})
+	}
 }

@@ -37,7 +37,7 @@ var fuzzFiles = map[string]string{
 	"proc/mounts":                        "cgroup /sys/fs/cgroup/memory cgroup rw,memory 0 0\n",
 	"sos_commands/kernel/dmesg":          "[1.0] SLUB: Unable to allocate memory on node -1 (gfp=0x8020)\n",
 	"sos_commands/docker/docker_version": "Client:\n Version:         1.13.1\n\nServer:\n Version:         1.13.1\n",
-	"sos_commands/docker/docker_info":    "Runtimes: docker-runc runc\nDefault Runtime: docker-runc\nrunc version: 9c3c5f853ebf0ffac0d087e94daef462133b69c7 (expected: 9df8b306d01f59d3a8029be411de015b7304dd8f)\n",
+	"sos_commands/docker/docker_info":    "Runtimes: docker-runc runc\nDefault Runtime: docker-runc\nrunc version: 66aedde759f33c190954815fb765eedc1d782dd9 (expected: 9df8b306d01f59d3a8029be411de015b7304dd8f)\n",
 	"usr/lib/os-release":                 "ID=\"centos\"\nVERSION_ID=\"7\"\n",
 }
 
@@ -119,7 +119,7 @@ func TestFuzzSeedsRead(t *testing.T) {
 			continue
 		}
 		f := tr.Facts()
-		if f.Host != "n1" || f.Kernel.Release != "3.10.0-1127.el7.x86_64" || f.OS.ID != "centos" || len(f.Runtimes.Runc) != 1 {
+		if f.Host != "n1" || f.Kernel.Release != "3.10.0-1127.el7.x86_64" || f.OS.ID != "centos" || len(f.Runtimes.Runc) != 2 {
 			t.Errorf("%s seed: host %q release %q os %q runc %+v", kind, f.Host, f.Kernel.Release, f.OS.ID, f.Runtimes.Runc)
 		}
 	}

@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/ulikunitz/xz"
 )
@@ -35,6 +36,12 @@ const (
 type Host struct {
 	Fixture string   // testdata/fleet/<Fixture>
 	RPMs    []string // installed-rpms lines (NVRA)
+	// DockerDown: the docker service was not running, so sos ran no docker
+	// command (docker.py's predicate: services=["docker"]).
+	DockerDown bool
+	// Collected: when sos ran (its date plugin's `date --utc`); zero: no
+	// date plugin output.
+	Collected time.Time
 }
 
 // copied: the host files sos copies (see probes/sosreport paths.go).
@@ -88,11 +95,14 @@ func Files(fleetDir string, h Host, layout Layout) (files map[string][]byte, lin
 			files["sos_commands/kernel/dmesg"] = out
 		}
 	}
-	if stub, ok := root["usr/bin/docker"]; ok {
+	if stub, ok := root["usr/bin/docker"]; ok && !h.DockerDown {
 		if out, err := runStub(stub, "--version"); err == nil {
 			v, _, _ := strings.Cut(strings.TrimPrefix(strings.TrimSpace(string(out)), "Docker version "), ",")
-			files["sos_commands/docker/docker_version"] = fmt.Appendf(nil, "Client:\n Version:           %s\n API version:       1.38\n Go version:        go1.10.3\n\nServer:\n Engine:\n  Version:          %s\n  API version:      1.38 (minimum version 1.12)\n", v, v)
+			dockerOutputs(files, root, v)
 		}
+	}
+	if !h.Collected.IsZero() {
+		files["sos_commands/date/date_--utc"] = []byte(h.Collected.UTC().Format("Mon Jan _2 15:04:05 UTC 2006") + "\n")
 	}
 	rpm := "sos_commands/rpm/sh_-c_rpm_--nodigest_-qa_--qf_NAME_-_VERSION_-_RELEASE_._ARCH_INSTALLTIME_date_sort_-V"
 	if layout == Sos3 {
@@ -105,6 +115,58 @@ func Files(fleetDir string, h Host, layout Layout) (files map[string][]byte, lin
 	files[rpm] = rb.Bytes()
 	links["installed-rpms"] = rpm
 	return files, links, nil
+}
+
+// dockerOutputs writes sos's `docker version` and `docker info` for a
+// docker v as the daemon prints them: its runc is the default runtime's
+// binary (RHEL's docker 1.x: docker-runc-current in /usr/libexec/docker;
+// docker-ce up to 18.06: docker-runc; later: containerd.io's runc), and
+// "runc version" is the commit line of that binary's --version (moby's
+// parseRuncVersion). RHEL's docker 1.13.1 also prints the commit it was
+// built against ("expected"); docker 19.03 lists runc in docker version.
+func dockerOutputs(files map[string][]byte, root map[string][]byte, v string) {
+	rhel := strings.HasPrefix(v, "1.")
+	bin, runtimes, def := "usr/bin/runc", "runc", "runc"
+	switch {
+	case rhel:
+		bin, runtimes, def = "usr/libexec/docker/docker-runc-current", "docker-runc runc", "docker-runc"
+	case v < "18.09":
+		bin = "usr/bin/docker-runc"
+	}
+	var runcVer, commit string
+	if stub, ok := root[bin]; ok {
+		if out, err := runStub(stub, "--version"); err == nil {
+			for _, l := range strings.Split(string(out), "\n") {
+				if c, ok := strings.CutPrefix(l, "commit: "); ok {
+					commit = strings.TrimSpace(c)
+				} else if rv, ok := strings.CutPrefix(l, "runc version "); ok {
+					runcVer = strings.TrimSpace(rv)
+				}
+			}
+		}
+	}
+	var dv bytes.Buffer
+	if rhel {
+		fmt.Fprintf(&dv, "Client:\n Version:         %s\n API version:     1.26\n Package version: docker-%s\n\nServer:\n Version:         %s\n API version:     1.26 (minimum version 1.12)\n", v, v, v)
+	} else {
+		fmt.Fprintf(&dv, "Client:\n Version:           %s\n API version:       1.38\n Go version:        go1.10.3\n\nServer:\n Engine:\n  Version:          %s\n  API version:      1.38 (minimum version 1.12)\n", v, v)
+		if v >= "19.03" && runcVer != "" {
+			fmt.Fprintf(&dv, " runc:\n  Version:          %s\n  GitCommit:        %s\n", runcVer, commit)
+		}
+	}
+	files["sos_commands/docker/docker_version"] = dv.Bytes()
+	var di bytes.Buffer
+	fmt.Fprintf(&di, "Server Version: %s\nRuntimes: %s\nDefault Runtime: %s\n", v, runtimes, def)
+	rc := commit
+	if rc == "" {
+		rc = "N/A"
+	}
+	if rhel {
+		fmt.Fprintf(&di, "runc version: %s (expected: 9df8b306d01f59d3a8029be411de015b7304dd8f)\n", rc)
+	} else {
+		fmt.Fprintf(&di, "runc version: %s\n", rc)
+	}
+	files["sos_commands/docker/docker_info"] = di.Bytes()
 }
 
 // layered reads a fixture's root: _common, its base chain, then its own.
