@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kaudit/kaudit/probes/sosreport/sostest"
 	"github.com/kaudit/kaudit/report"
@@ -161,5 +163,100 @@ func TestEvalSosreportBundledRunc(t *testing.T) {
 			}
 			t.Error("no kmem.runc result")
 		})
+	}
+}
+
+// TestEvalSosreportHistoryLimitWaivers: --history records each sosreport at
+// the time sos ran (date --utc), --limit group=… and group waivers cover a
+// sosreport host through the inventory host of the same name, and an
+// inventory that lists none of the reports' hosts still carries waivers.
+func TestEvalSosreportHistoryLimitWaivers(t *testing.T) {
+	dir := t.TempDir()
+	seeds := sostest.Seeds()
+	write := func(h sostest.Host, top string, at time.Time) string {
+		h.Collected = at
+		files, links, err := sostest.Files("../../testdata/fleet", h, sostest.Sos4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := sostest.WriteArchive(dir, top, "xz", files, links)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	mayA := write(seeds[3], "sosreport-82.174-zh-2020-05-01", time.Date(2020, 5, 1, 2, 3, 4, 0, time.UTC))
+	juneA := write(seeds[3], "sosreport-82.174-zh-2020-06-01", time.Date(2020, 6, 1, 2, 3, 4, 0, time.UTC))
+	other := write(seeds[0], "sosreport-k8s-node-03", time.Date(2020, 5, 2, 0, 0, 0, 0, time.UTC))
+	inv := filepath.Join(dir, "inv.hcl")
+	if err := os.WriteFile(inv, []byte(`group "workers" {}
+
+host "82.174-zh" {
+  address = "10.0.82.174"
+  groups  = ["workers"]
+  labels  = { rack = "r7" }
+}
+
+waiver "kmem.runc" {
+  groups  = ["workers"]
+  reason  = "runc upgrade scheduled"
+  expires = "2099-12-31"
+}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	waiverOnly := filepath.Join(dir, "waivers.hcl")
+	if err := os.WriteFile(waiverOnly, []byte(`waiver "kmem.kubelet" {
+  hosts   = ["k8s-node-*"]
+  reason  = "kubelet nokmem build rolling out"
+  expires = "2099-12-31"
+}
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(dir, "history.db")
+	status := func(h report.Host, id string) string {
+		for _, r := range h.Results {
+			if r.ID == id {
+				return r.Status
+			}
+		}
+		return ""
+	}
+
+	out := filepath.Join(dir, "may.json")
+	code, _, stderr := kaudit(t, "eval", "--sosreport", mayA, "--sosreport", other, "-i", inv, "--limit", "group=workers", "--history", db, "--report", "json="+out)
+	if code != exitFailures || !strings.Contains(stderr, "recorded run") {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	r := readJSONReport(t, out)
+	if len(r.Hosts) != 1 || r.Hosts[0].Name != "82.174-zh" || !slices.Equal(r.Hosts[0].Groups, []string{"workers"}) || r.Hosts[0].Labels["rack"] != "r7" || r.Hosts[0].Labels["sosreport"] == "" {
+		t.Fatalf("--limit group=workers: hosts %+v", r.Hosts)
+	}
+	if s := status(r.Hosts[0], "kmem.runc"); s != "waived" {
+		t.Errorf("kmem.runc %s, want waived by the workers waiver", s)
+	}
+
+	out = filepath.Join(dir, "other.json")
+	code, _, stderr = kaudit(t, "eval", "--sosreport", mayA, "--sosreport", other, "-i", waiverOnly, "--limit", "k8s-node-*", "--report", "json="+out)
+	if code != exitFailures {
+		t.Fatalf("waiver-only inventory: exit %d: %s", code, stderr)
+	}
+	r = readJSONReport(t, out)
+	if len(r.Hosts) != 1 || r.Hosts[0].Name != "k8s-node-03" || status(r.Hosts[0], "kmem.kubelet") != "waived" {
+		t.Errorf("waiver-only inventory, --limit by the report's host name: %+v", r.Hosts)
+	}
+
+	code, _, stderr = kaudit(t, "eval", "--sosreport", juneA, "--history", db, "--report", "json="+filepath.Join(dir, "june.json"))
+	if code != exitFailures || !strings.Contains(stderr, "recorded run") {
+		t.Fatalf("second run: exit %d: %s", code, stderr)
+	}
+	code, stdout, stderr := kaudit(t, "history", "host", "82.174-zh", "--history", db)
+	if code != exitOK {
+		t.Fatalf("history host: exit %d: %s", code, stderr)
+	}
+	may, june := strings.Index(stdout, "2020-05-01 02:03 UTC"), strings.Index(stdout, "2020-06-01 02:03 UTC")
+	if may < 0 || june < may || !strings.Contains(stdout, "65,513") {
+		t.Errorf("history host: the points are not at the sosreports' collection times:\n%s", stdout)
 	}
 }
