@@ -54,6 +54,7 @@ func (HTML) Render(w io.Writer, r *Report) error {
 		"resultIcon": htmlResultIcon,
 		"comma":      comma,
 		"hostsN":     hostsN,
+		"add":        func(a, b int) int { return a + b },
 	}).Parse(string(tmplText))
 	if err != nil {
 		return fmt.Errorf("html report: parse template: %w", err)

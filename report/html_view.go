@@ -41,6 +41,7 @@ type htmlView struct {
 	Reasons      []htmlCount
 	Plan         *htmlPlan
 	Soonest      *htmlSoonest // html_forecast.go
+	Bottom       *htmlBottom  // html_bottom.go
 	Notices      []htmlNotice
 	Missing      []BaselineMissing
 	MissingMore  int
@@ -111,6 +112,7 @@ func htmlViewOf(r *Report) htmlView {
 	v.Title = htmlTitle(r)
 	v.Duration = runTook(r)
 	v.Soonest = htmlSoonestOf(r)
+	v.Bottom = htmlBottomOf(r)
 	if r.Summary.Baseline != nil {
 		v.BaselineN = r.Summary.Baseline
 	}

@@ -505,6 +505,22 @@
     });
   });
 
+  // The bottom line's fixes: copy buttons, and "more" buttons that list
+  // the hosts of a check in the table.
+  document.querySelectorAll('button.copy[data-copy]').forEach(function (b) {
+    var pre = $(b.dataset.copy);
+    if (pre) b.addEventListener('click', function () { copyText(pre.textContent, b, pre); });
+  });
+  document.querySelectorAll('[data-filter-check]').forEach(function (b) {
+    b.addEventListener('click', function () {
+      reset();
+      fCheck.value = b.dataset.filterCheck;
+      fResult.value = b.dataset.filterResult || 'fail';
+      readFilters();
+      showHosts();
+    });
+  });
+
   // #host=NAME opens that host.
   function fromHash() {
     var m = /^#host=(.+)$/.exec(location.hash);
