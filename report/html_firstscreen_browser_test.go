@@ -89,3 +89,38 @@ func TestHTMLBottomLineInBrowser(t *testing.T) {
 		chromedp.WaitVisible(`tr.detail[data-for="k8s-node-003"]`, chromedp.ByQuery))
 	p.assertClean()
 }
+
+// TestHTMLExplainInBrowser: where verdicts seem to contradict each other
+// (a critical kmem.kernel_log failure on a host kmem.risk passes), the
+// host's row and detail say why in words.
+func TestHTMLExplainInBrowser(t *testing.T) {
+	p := newBrowserPage(t)
+	r := sampleReport()
+	for i := range r.Hosts[1].Results { // k8s-node-001: mitigated, but the log shows the leak
+		if res := &r.Hosts[1].Results[i]; res.ID == "kmem.kernel_log" {
+			res.Status, res.Message = "fail", "2 leak signatures in /var/log/messages: cgroup_enospc ×12"
+		}
+	}
+	Finalize(r, "high")
+	p.load(r)
+	row := p.text(`#host-rows tr.row[data-host="k8s-node-001"] .why`)
+	if !strings.HasPrefix(row, "Critical kmem.kernel_log fails although kmem.risk passes: the host is not exposed now") || !strings.Contains(row, "more in the detail") {
+		t.Errorf("row explanation %q", row)
+	}
+	detail := p.toggleHost("k8s-node-001", true)
+	for _, want := range []string{"Why these verdicts do not contradict each other", "Critical kmem.kernel_log fails although kmem.risk passes", "kmem.kernel fails although kmem.risk passes: the kernel carries the leak"} {
+		if !strings.Contains(strings.ToLower(detail), strings.ToLower(want)) {
+			t.Errorf("detail lacks %q", want)
+		}
+	}
+	if s := p.text(`#host-rows tr.row[data-host="edge-07"] .why`); !strings.Contains(s, "Critical kmem.risk is unknown although kmem.kernel fails") {
+		t.Errorf("edge-07 row explanation %q", s)
+	}
+	var none int
+	p.eval(`document.querySelectorAll('#host-rows tr.row[data-host="k8s-node-003"] .why').length`, &none)
+	if none != 0 {
+		t.Error("k8s-node-003 (verdicts agree) has an explanation")
+	}
+	p.screenshot("report-explain.png")
+	p.assertClean()
+}

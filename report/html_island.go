@@ -46,6 +46,9 @@ type islandHost struct {
 	Gate     string         `json:"gate,omitempty"`
 	Blockers []string       `json:"gb,omitempty"`
 	Proj     []islandResult `json:"proj,omitempty"`
+	// Explain: sentences (indexes into str) on verdicts that look
+	// contradictory (html_explain.go).
+	Explain []int `json:"x,omitempty"`
 	// ProjStatus is the host status after the plan (gate reports).
 	ProjStatus string `json:"ps,omitempty"`
 }
@@ -150,6 +153,9 @@ func htmlData(r *Report) ([]byte, error) {
 		}
 		for _, rt := range hostRuntimes(h) {
 			ih.Runtimes = append(ih.Runtimes, in.add(one(rt)))
+		}
+		for _, x := range explain(h, r.FailOn) {
+			ih.Explain = append(ih.Explain, in.add(one(x)))
 		}
 		for _, b := range h.GateBlockers {
 			ih.Blockers = append(ih.Blockers, one(b))

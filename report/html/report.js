@@ -172,6 +172,11 @@
     if (x.isNew) box.appendChild(el('span', 'tag b-new', x.isNew + ' new'));
     if (x.isFixed) box.appendChild(el('span', 'tag b-fixed', x.isFixed + ' fixed'));
     if (!box.firstChild) box.appendChild(el('span', 'muted', h.res.length ? 'no findings' : 'no results'));
+    if (h.x && h.x.length) {
+      var why = el('p', 'why', S[h.x[0]] + (h.x.length > 1 ? ' (+' + (h.x.length - 1) + ' more in the detail)' : ''));
+      why.title = h.x.map(function (i) { return S[i]; }).join('\n');
+      box.appendChild(why);
+    }
     return box;
   }
 
@@ -311,6 +316,11 @@
       item('Gate', 'not judged (unreachable)');
     }
     td.appendChild(dl);
+    if (h.x && h.x.length) {
+      var whyBox = add(el('div', 'd-why'), el('div', 'r-sub', 'Why these verdicts do not contradict each other'));
+      h.x.forEach(function (i) { whyBox.appendChild(el('p', null, S[i])); });
+      td.appendChild(whyBox);
+    }
     if (h.s === 'unreachable' || h.e) {
       var err = el('div', 'd-err');
       if (h.s === 'unreachable') add(err, el('strong', null, 'Unreachable: ' + (h.r || '?')), ' — ' + (REASON[h.r] || ''), h.e ? '\n' : '');
