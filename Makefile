@@ -9,7 +9,7 @@ STATE ?= $(OUT)/fleet.json
 # Debian packages: the SSH test fleet (openssh, busybox-static, iproute2,
 # dash, mawk), the HTML report's screenshot and JUnit validation (chromium,
 # libxml2-utils), the collector's spawn count and lint (strace, shellcheck), the history store and metrics (postgresql, prometheus), the kernel-log scan benchmark (gawk), the .tar.bz2 sosreport fixtures (bzip2).
-DEB_PACKAGES = openssh-server openssh-client busybox-static iproute2 dash mawk gawk chromium libxml2-utils strace shellcheck prometheus postgresql bzip2
+DEB_PACKAGES = openssh-server openssh-client busybox-static iproute2 dash mawk gawk chromium libxml2-utils strace shellcheck prometheus postgresql bzip2 xz-utils
 
 # Tests that cannot run a component they need skip (fail under CI=true) and
 # append "what<TAB>why<TAB>test" here; `make test` prints the summary.

@@ -223,17 +223,22 @@ func (p *browserPage) assertClean() {
 	}
 }
 
-// screenshot saves a full-page PNG under the test's temp dir and, when
-// KAUDIT_SCREENSHOT_DIR is set, there too.
-func (p *browserPage) screenshot(name string) string {
+// screenshot saves a PNG of the whole page (full) or of the viewport under
+// the test's temp dir and, when KAUDIT_SCREENSHOTS names a directory, there
+// too (make screenshots refreshes docs/img that way).
+func (p *browserPage) screenshot(name string, full ...bool) string {
 	p.t.Helper()
 	var png []byte
-	p.run(chromedp.FullScreenshot(&png, 100))
+	if len(full) > 0 && !full[0] {
+		p.run(chromedp.CaptureScreenshot(&png))
+	} else {
+		p.run(chromedp.FullScreenshot(&png, 100))
+	}
 	path := filepath.Join(p.t.TempDir(), name)
 	if err := os.WriteFile(path, png, 0o644); err != nil {
 		p.t.Fatal(err)
 	}
-	if dir := os.Getenv("KAUDIT_SCREENSHOT_DIR"); dir != "" {
+	if dir := os.Getenv("KAUDIT_SCREENSHOTS"); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			p.t.Fatal(err)
 		}
@@ -243,6 +248,19 @@ func (p *browserPage) screenshot(name string) string {
 	}
 	p.t.Logf("screenshot %s: %d KB", name, len(png)/1024)
 	return path
+}
+
+// waitFor waits until the JavaScript expression is true.
+func (p *browserPage) waitFor(js string) {
+	p.t.Helper()
+	var ok bool
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(40 * time.Millisecond) {
+		p.eval("!!("+js+")", &ok)
+		if ok {
+			return
+		}
+	}
+	p.t.Fatalf("timed out waiting for %s", js)
 }
 
 func hostsWith(r *Report, keep func(h *Host) bool) []string {

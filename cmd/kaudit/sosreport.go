@@ -11,11 +11,37 @@ import (
 	"github.com/kaudit/kaudit/probes/sosreport"
 )
 
+// sosInventory is FleetFacts.Inventory (and the report's inventory) of a
+// fleet read from sosreports.
+const sosInventory = "sosreport"
+
+// adoptInventory gives each sosreport host the groups and labels of the
+// inventory host of the same name (its sosreport label stays).
+func adoptInventory(ff *audit.FleetFacts, inv *inventory.Inventory) {
+	byName := map[string]*inventory.Host{}
+	for _, h := range inv.Hosts {
+		byName[h.Name] = h
+	}
+	for i := range ff.Hosts {
+		h := &ff.Hosts[i]
+		ih := byName[h.Name]
+		if ih == nil {
+			continue
+		}
+		h.Groups = slices.Clone(ih.Groups)
+		for k, v := range ih.Labels {
+			if _, own := h.Labels[k]; !own {
+				h.Labels[k] = v
+			}
+		}
+	}
+}
+
 // readSosreports builds a fleet from sosreports: one host per report, named
 // by the report's host name. A report that cannot be read is an unreachable
 // host (reason collector) whose error says why; the others are still judged.
 func readSosreports(paths []string) *audit.FleetFacts {
-	ff := &audit.FleetFacts{Schema: audit.FleetSchema, Inventory: "sosreport"}
+	ff := &audit.FleetFacts{Schema: audit.FleetSchema, Inventory: sosInventory}
 	names := map[string]int{}
 	for _, p := range paths {
 		h := audit.FleetHost{Address: p, Groups: []string{}, Labels: map[string]string{"sosreport": filepath.Base(p)}}
@@ -42,12 +68,20 @@ func readSosreports(paths []string) *audit.FleetFacts {
 
 // limitFleet narrows a facts fleet to the hosts --limit selects, resolved
 // against the inventory when one is given, else against the fleet itself.
+// Sosreport hosts are their reports' (an inventory given with them usually
+// holds only waivers): they take the groups and labels of the inventory host
+// of the same name, so group waivers and --limit group=… cover them, and
+// --limit is resolved against them.
 func (a *app) limitFleet(ff *audit.FleetFacts, inv *inventory.Inventory, what string) error {
+	sos := ff.Inventory == sosInventory
+	if sos && inv != nil {
+		adoptInventory(ff, inv)
+	}
 	if len(a.limits) == 0 {
 		return nil
 	}
 	sel := inv
-	if sel == nil {
+	if sel == nil || sos {
 		sel = gate.FleetInventory(fleetInvHosts(ff.Hosts))
 	}
 	hosts, err := sel.Select(a.limits)

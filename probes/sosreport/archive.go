@@ -39,6 +39,9 @@ type Limits struct {
 	MemberMax int64
 	// Members: number of archive members or directory entries read.
 	Members int
+	// XZDictMax: the largest LZMA2 dictionary an xz block may declare (the
+	// decoder allocates it); 0 means MaxXZDict.
+	XZDictMax int64
 }
 
 // DefaultLimits: a real sosreport is tens to hundreds of MB unpacked; sos
@@ -50,6 +53,7 @@ func DefaultLimits() Limits {
 		ArchiveMax: 8 << 30,
 		MemberMax:  2 << 30,
 		Members:    2_000_000,
+		XZDictMax:  MaxXZDict,
 	}
 }
 
@@ -110,10 +114,11 @@ func ReadArchive(r io.Reader, lim Limits) (*Tree, error) {
 	var dec io.Reader
 	switch {
 	case bytes.HasPrefix(magic, []byte{0xfd, '7', 'z', 'X', 'Z', 0}):
-		if err := checkXZDict(br); err != nil {
-			return nil, err
-		}
-		x, err := xz.NewReader(br)
+		// Every block header's dictionary is checked before the
+		// decoder sees it (xzGuard). DictCap is the decoder's minimum
+		// (its default is 8 MiB): the smallest, so a block costs what its
+		// header declares.
+		x, err := xz.ReaderConfig{DictCap: 4 << 10}.NewReader(newXZGuard(br, lim.XZDictMax))
 		if err != nil {
 			return nil, fmt.Errorf("read sosreport: xz: %w", err)
 		}
@@ -381,74 +386,4 @@ func clip(s string) string {
 		return s[:200] + "..."
 	}
 	return s
-}
-
-// MaxXZDict is the largest LZMA2 dictionary accepted: xz -9 uses 64 MiB. The
-// decoder allocates what the block header asks for (up to 4 GiB), so a
-// hostile header is refused before decoding.
-const MaxXZDict = 64 << 20
-
-// checkXZDict reads the first block header of an xz stream (the stream
-// header is 12 bytes) and refuses an LZMA2 dictionary above MaxXZDict.
-// Later blocks are not checked (xz -T writes equal blocks).
-func checkXZDict(br *bufio.Reader) error {
-	h, err := br.Peek(12 + 1)
-	if err != nil {
-		return fmt.Errorf("read sosreport: xz: %w", err)
-	}
-	size := (int(h[12]) + 1) * 4
-	if h[12] == 0 {
-		return nil // no block: an empty stream's index follows
-	}
-	b, err := br.Peek(12 + size)
-	if err != nil {
-		return fmt.Errorf("read sosreport: xz: truncated block header: %w", err)
-	}
-	b = b[12:]
-	flags := b[1]
-	i := 2
-	varint := func() (uint64, bool) {
-		var v uint64
-		for s := 0; i < len(b) && s < 63; s += 7 {
-			c := b[i]
-			i++
-			v |= uint64(c&0x7f) << s
-			if c&0x80 == 0 {
-				return v, true
-			}
-		}
-		return 0, false
-	}
-	if flags&0x40 != 0 {
-		if _, ok := varint(); !ok {
-			return errors.New("read sosreport: xz: bad block header")
-		}
-	}
-	if flags&0x80 != 0 {
-		if _, ok := varint(); !ok {
-			return errors.New("read sosreport: xz: bad block header")
-		}
-	}
-	for n := int(flags&3) + 1; n > 0; n-- {
-		id, ok1 := varint()
-		psize, ok2 := varint()
-		if !ok1 || !ok2 || i+int(psize) > len(b) || psize > 16 {
-			return errors.New("read sosreport: xz: bad block header")
-		}
-		if id == 0x21 && psize == 1 {
-			c := b[i]
-			if c > 40 {
-				return errors.New("read sosreport: xz: bad LZMA2 dictionary size")
-			}
-			dict := int64(2|c&1) << (c/2 + 11)
-			if c == 40 {
-				dict = 1<<32 - 1
-			}
-			if dict > MaxXZDict {
-				return fmt.Errorf("read sosreport: xz: dictionary of %d bytes (limit %d)", dict, MaxXZDict)
-			}
-		}
-		i += int(psize)
-	}
-	return nil
 }

@@ -3,6 +3,7 @@ package sosreport
 import (
 	"bytes"
 	"strings"
+	"time"
 
 	"github.com/kaudit/kaudit/probes/collector"
 	"github.com/kaudit/kaudit/probes/facts"
@@ -31,6 +32,9 @@ func (t *Tree) Facts() *facts.Facts {
 	f := parse.Build(t.Host(), secs)
 	f.Collector.Transport = Transport
 	f.Collector.Version = ""
+	if at, ok := t.CollectedAt(); ok {
+		f.CollectedAt = at.Format(time.RFC3339)
+	}
 	for _, name := range facts.Sections() {
 		s := f.Sources[name]
 		if s.Error == facts.ErrNotRun && s.Exit == -1 && !seen(secs, name) {
@@ -48,6 +52,24 @@ func seen(secs []collector.Section, name string) bool {
 		}
 	}
 	return false
+}
+
+// CollectedAt is when sos ran, from its date plugin's `date --utc`
+// ("Mon Jun  1 02:11:12 UTC 2020": sos runs commands with LC_ALL=C). sos
+// 3.0-3.5 ran only `date`, in the host's zone, whose abbreviation (CST)
+// names no single offset: such a report has no collection time and is
+// recorded in a history at the time of the run.
+func (t *Tree) CollectedAt() (time.Time, bool) {
+	e := t.firstEntry(dateUTCPaths...)
+	if e == nil {
+		return time.Time{}, false
+	}
+	l := strings.Join(strings.Fields(firstLine(e.data)), " ")
+	at, err := time.Parse("Mon Jan 2 15:04:05 MST 2006", l)
+	if err != nil || !strings.Contains(l, " UTC ") {
+		return time.Time{}, false
+	}
+	return at.UTC(), true
 }
 
 // Host is the report's host name: sos's hostname output, else the host's

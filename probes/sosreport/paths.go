@@ -26,6 +26,8 @@ var (
 	messagesPaths = []string{"var/log/messages", "var/log/kern.log"}
 	dockerVersion = []string{"sos_commands/docker/docker_version"} // docker.py: docker version
 	sysctlPaths   = []string{"sos_commands/kernel/sysctl_-a"}      // kernel.py: sysctl -a
+	dockerInfo    = []string{"sos_commands/docker/docker_info"}    // docker.py: docker info (3.2+; 4.x tags it docker_info)
+	dateUTCPaths  = []string{"sos_commands/date/date_--utc"}       // date.py (3.6+, 4.x): date --utc
 )
 
 // copied: host files sos copies verbatim (by its plugins' add_copy_spec).
@@ -50,7 +52,7 @@ var copiedGlobs = []string{
 
 // wanted reports whether the reader keeps the file at rel.
 func wanted(rel string) bool {
-	for _, l := range [][]string{hostnamePaths, unamePaths, rpmPaths, dmesgPaths, messagesPaths, dockerVersion, sysctlPaths, copied} {
+	for _, l := range [][]string{hostnamePaths, unamePaths, rpmPaths, dmesgPaths, messagesPaths, dockerVersion, dockerInfo, dateUTCPaths, sysctlPaths, copied} {
 		for _, p := range l {
 			if rel == p {
 				return true
@@ -69,7 +71,7 @@ func wanted(rel string) bool {
 // directory reader skips the others: sys/ and proc/ are large).
 func wantedDir(rel string) bool {
 	all := []string{}
-	for _, l := range [][]string{hostnamePaths, unamePaths, rpmPaths, dmesgPaths, messagesPaths, dockerVersion, sysctlPaths, copied, copiedGlobs} {
+	for _, l := range [][]string{hostnamePaths, unamePaths, rpmPaths, dmesgPaths, messagesPaths, dockerVersion, dockerInfo, dateUTCPaths, sysctlPaths, copied, copiedGlobs} {
 		all = append(all, l...)
 	}
 	for _, p := range all {

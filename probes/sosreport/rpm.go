@@ -120,8 +120,20 @@ func (t *Tree) rpmVersions(f *facts.Facts) {
 			f.Runtimes.Kubelet = &bin
 		}
 	}
-	if p, ok := pkgs["runc"]; ok && len(f.Runtimes.Runc) == 0 {
+	p, rpmRunc := pkgs["runc"]
+	if rpmRunc {
 		set(facts.SectionRunc, facts.Binary{Name: "runc", Version: runcVersion(p), Flavor: facts.FlavorUpstream}, p)
+	}
+	// The runc docker runs when a package bundles it (docker-ce's
+	// docker-runc, RHEL's docker-runc-current, containerd.io's runc); the
+	// runc package's own binary is the same /usr/bin/runc.
+	if b, note := t.dockerRunc(pkgs, rel); b != nil && !(rpmRunc && b.Name == "runc") {
+		f.Runtimes.Runc = append(f.Runtimes.Runc, *b)
+		if !rpmRunc {
+			f.Sources[facts.SectionRunc] = &facts.Source{Source: b.Path}
+		}
+	} else if note != nil && !rpmRunc {
+		f.Sources[facts.SectionRunc] = &facts.Source{Source: "sosreport:" + strings.TrimPrefix(note.src, "sosreport:"), Exit: -1, Error: note.err, Message: note.msg}
 	}
 	if f.Runtimes.Docker == nil {
 		for _, n := range []string{"docker-ce", "docker-ee", "docker", "moby-engine"} {

@@ -250,42 +250,6 @@ func TestLogSummaryBoundsLines(t *testing.T) {
 	}
 }
 
-func FuzzReadArchive(f *testing.F) {
-	files, links, err := sostest.Files(fleet, sostest.Seeds()[3], sostest.Sos4)
-	if err != nil {
-		f.Fatal(err)
-	}
-	dir := f.TempDir()
-	for _, kind := range []string{"xz", "gz"} {
-		p, err := sostest.WriteArchive(dir, "sosreport-x", kind, files, links)
-		if err != nil {
-			f.Fatal(err)
-		}
-		b, _ := os.ReadFile(p)
-		f.Add(b)
-	}
-	f.Add(tarGz(f, []tar.Header{reg("s/proc/cmdline"), {Name: "s/hostname", Typeflag: tar.TypeSymlink, Linkname: "proc/cmdline"}}, map[string]string{"s/proc/cmdline": "ro\n"}))
-	lim := Limits{FileMax: 4096, LogMax: 1 << 16, ArchiveMax: 1 << 22, MemberMax: 1 << 22, Members: 1000}
-	f.Fuzz(func(t *testing.T, b []byte) {
-		tr, err := ReadArchive(bytes.NewReader(b), lim)
-		if err != nil {
-			return
-		}
-		for p, e := range tr.entries {
-			if strings.HasPrefix(p, "/") || strings.HasPrefix(p, "../") || strings.Contains(p, "/../") || int64(len(e.data)) > max(lim.FileMax, RPMListMax) {
-				t.Fatalf("entry %q (%d bytes) escapes the bounds", p, len(e.data))
-			}
-			if e.link != "" && (strings.HasPrefix(e.link, "/") || strings.HasPrefix(e.link, "../")) {
-				t.Fatalf("link %q -> %q leaves the tree", p, e.link)
-			}
-		}
-		f := tr.Facts()
-		if f.Schema != facts.Schema || len(f.Host) > 256 {
-			t.Fatalf("facts %q %q", f.Schema, f.Host)
-		}
-	})
-}
-
 func TestXZHugeDictionaryRefused(t *testing.T) {
 	files, links, err := sostest.Files(fleet, sostest.Seeds()[3], sostest.Sos4)
 	if err != nil {
@@ -307,5 +271,112 @@ func TestXZHugeDictionaryRefused(t *testing.T) {
 	b[12+i+2] = 39 // 3 GiB
 	if _, err := ReadArchive(bytes.NewReader(b), DefaultLimits()); err == nil || !strings.Contains(err.Error(), "dictionary of") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestBundledRunc: the runc a package bundles is read from docker version's
+// runc component, docker info's runc commit or (RHEL's docker) the package;
+// without them the runc section says why and no version is invented.
+func TestBundledRunc(t *testing.T) {
+	seeds := map[string]sostest.Host{}
+	for _, h := range sostest.Seeds() {
+		seeds[h.Fixture] = h
+	}
+	down := func(h sostest.Host) sostest.Host { h.DockerDown = true; return h }
+	tests := []struct {
+		name                         string
+		host                         sostest.Host
+		bin, version, flavor, commit string // "" bin: no runc binary
+		path                         string // in the binary's path (the evidence)
+		noteErr, note                string // the runc source when there is no binary
+	}{
+		{"docker-ce 18.06: docker info's commit", seeds["seed000-centos75"], "docker-runc", "1.0.0-rc5+dev", facts.FlavorUpstream, "69663f0bd4b60df09991c08812a60108003fa340",
+			"sosreport:sos_commands/docker/docker_info (docker info, runc version 69663f0bd4b60df09991c08812a60108003fa340): /usr/bin/docker-runc bundled in docker-ce-18.06.1.ce-3.el7.x86_64", "", ""},
+		{"docker-ce 18.06, docker not running", down(seeds["seed000-centos75"]), "", "", "", "", "", facts.ErrNotRun,
+			"runc is bundled in docker-ce-18.06.1.ce-3.el7.x86_64 (installed-rpms lists no runc package) and its version is unknown: this sosreport has no docker info or docker version output"},
+		{"RHEL docker 1.13.1: docker info's fork commit", seeds["seed002-nfconn"], "docker-runc-current", "1.0.0-rc2", facts.FlavorProjectAtomic, "66aedde759f33c190954815fb765eedc1d782dd9",
+			"(docker info, runc version 66aedde759f33c190954815fb765eedc1d782dd9): /usr/libexec/docker/docker-runc-current bundled in docker-1.13.1-103.git7f2769b.el7.centos.x86_64", "", ""},
+		{"RHEL docker 1.13.1, docker not running: the package", down(seeds["seed002-nfconn"]), "docker-runc-current", "1.0.0-rc2", facts.FlavorProjectAtomic, "",
+			"installed-rpms: docker-1.13.1-103.git7f2769b.el7.centos.x86_64 bundles /usr/libexec/docker/docker-runc-current (built from projectatomic/runc, VERSION 1.0.0-rc2)", "", ""},
+		{"docker-ce 19.03 + containerd.io: docker version's runc component", seeds["seed004-kmem-usage"], "runc", "1.0.0-rc8+dev", facts.FlavorUpstream, "3e425f80a8c931f88e6d94a8c831b9d5aa481657",
+			"(docker version, runc component: Version 1.0.0-rc8+dev): /usr/bin/runc bundled in containerd.io-1.2.10-3.2.el7.x86_64", "", ""},
+		{"containerd.io, docker not running", down(seeds["seed001-memcg-oom"]), "", "", "", "", "", facts.ErrNotRun, "runc is bundled in containerd.io-1.2.10-3.2.el7.x86_64"},
+		{"runc package: installed-rpms, not a second binary", seeds["seed003-centos78"], "runc", "1.0.0-rc10", facts.FlavorUpstream, "", "installed-rpms: runc-1.0.0-69.rc10.el7_9.x86_64", "", ""},
+	}
+	for _, tc := range tests {
+		for _, layout := range []sostest.Layout{sostest.Sos3, sostest.Sos4} {
+			files, links, err := sostest.Files(fleet, tc.host, layout)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr := &Tree{Name: "sosreport-x", entries: map[string]*entry{}}
+			for p, b := range files {
+				if wanted(p) {
+					e, _ := readEntry(bytes.NewReader(b), p, DefaultLimits())
+					tr.entries[p] = e
+				}
+			}
+			for p, l := range links {
+				if wanted(p) {
+					tr.entries[p] = &entry{link: l}
+				}
+			}
+			f := tr.Facts()
+			name := tc.name + " (sos " + string(rune('0'+layout)) + ")"
+			if tc.bin == "" {
+				src := f.Sources[facts.SectionRunc]
+				if len(f.Runtimes.Runc) != 0 || src == nil || src.Error != tc.noteErr || !strings.Contains(src.Message, tc.note) {
+					t.Errorf("%s: runc %+v, source %+v", name, f.Runtimes.Runc, src)
+				}
+				continue
+			}
+			if len(f.Runtimes.Runc) != 1 {
+				t.Errorf("%s: runc %+v", name, f.Runtimes.Runc)
+				continue
+			}
+			b := f.Runtimes.Runc[0]
+			if b.Name != tc.bin || b.Version != tc.version || b.Flavor != tc.flavor || b.Commit != tc.commit || !strings.Contains(b.Path, tc.path) {
+				t.Errorf("%s: runc %+v", name, b)
+			}
+			if src := f.Sources[facts.SectionRunc]; src == nil || src.Error != "" || src.Source != b.Path {
+				t.Errorf("%s: source %+v", name, src)
+			}
+		}
+	}
+}
+
+func TestRuncFromCommit(t *testing.T) {
+	for in, want := range map[string]string{
+		"69663f0bd4b60df09991c08812a60108003fa340": "1.0.0-rc5+dev",
+		"69663f0":                "1.0.0-rc5+dev", // a unique prefix
+		"v1.0.0-rc93-0-g12644e6": "1.0.0-rc93",
+		"v1.0.0-rc93-7-gabcdef0": "1.0.0-rc93+dev",
+		"v1.1.12":                "1.1.12",
+		"dc9208a3303feef5b3839f4323d9beb36df0a9dd": "1.0.0-rc10",
+		"0123456789abcdef0123456789abcdef01234567": "", // not in the table
+		"N/A":    "",
+		"abc":    "", // too short to be a commit
+		"69663f": "",
+	} {
+		b, ok := runcFromCommit(in)
+		if ok != (want != "") || b.version != want {
+			t.Errorf("runcFromCommit(%q) = %+v, %v; want %q", in, b, ok, want)
+		}
+	}
+}
+
+func TestBundledRuncUnknown(t *testing.T) {
+	rpms := "containerd.io-1.2.10-3.2.el7.x86_64\ndocker-ce-19.03.2-3.el7.x86_64\n"
+	for info, want := range map[string]struct{ err, msg string }{
+		"Default Runtime: runc\nrunc version: 0123456789abcdef0123456789abcdef01234567\n":   {facts.ErrParse, "docker info's runc version 0123456789abcdef0123456789abcdef01234567 is a commit kaudit cannot map to a runc release bundled in containerd.io-1.2.10-3.2.el7.x86_64"},
+		"Default Runtime: runc\nrunc version: N/A\n":                                        {facts.ErrNotRun, "its version is unknown: docker info could not read it (runc version: N/A)"},
+		"Default Runtime: nvidia\nrunc version: dc9208a3303feef5b3839f4323d9beb36df0a9dd\n": {facts.ErrNotRun, "docker's default runtime is nvidia"},
+	} {
+		tr := &Tree{Name: "x", entries: map[string]*entry{"installed-rpms": {data: []byte(rpms)}, "sos_commands/docker/docker_info": {data: []byte(info)}}}
+		f := tr.Facts()
+		src := f.Sources[facts.SectionRunc]
+		if len(f.Runtimes.Runc) != 0 || src.Error != want.err || !strings.Contains(src.Message, want.msg) {
+			t.Errorf("%q: runc %+v, source %+v", info, f.Runtimes.Runc, src)
+		}
 	}
 }

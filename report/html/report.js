@@ -172,6 +172,11 @@
     if (x.isNew) box.appendChild(el('span', 'tag b-new', x.isNew + ' new'));
     if (x.isFixed) box.appendChild(el('span', 'tag b-fixed', x.isFixed + ' fixed'));
     if (!box.firstChild) box.appendChild(el('span', 'muted', h.res.length ? 'no findings' : 'no results'));
+    if (h.x && h.x.length) {
+      var why = el('p', 'why', S[h.x[0]] + (h.x.length > 1 ? ' (+' + (h.x.length - 1) + ' more in the detail)' : ''));
+      why.title = h.x.map(function (i) { return S[i]; }).join('\n');
+      box.appendChild(why);
+    }
     return box;
   }
 
@@ -311,6 +316,11 @@
       item('Gate', 'not judged (unreachable)');
     }
     td.appendChild(dl);
+    if (h.x && h.x.length) {
+      var whyBox = add(el('div', 'd-why'), el('div', 'r-sub', 'Why these verdicts do not contradict each other'));
+      h.x.forEach(function (i) { whyBox.appendChild(el('p', null, S[i])); });
+      td.appendChild(whyBox);
+    }
     if (h.s === 'unreachable' || h.e) {
       var err = el('div', 'd-err');
       if (h.s === 'unreachable') add(err, el('strong', null, 'Unreachable: ' + (h.r || '?')), ' — ' + (REASON[h.r] || ''), h.e ? '\n' : '');
@@ -500,6 +510,22 @@
       fCheck.value = b.dataset.check;
       fGroup.value = b.dataset.group;
       fResult.value = b.classList.contains('c-warn') ? 'unknown' : b.classList.contains('c-ok') ? 'pass' : 'fail';
+      readFilters();
+      showHosts();
+    });
+  });
+
+  // The bottom line's fixes: copy buttons, and "more" buttons that list
+  // the hosts of a check in the table.
+  document.querySelectorAll('button.copy[data-copy]').forEach(function (b) {
+    var pre = $(b.dataset.copy);
+    if (pre) b.addEventListener('click', function () { copyText(pre.textContent, b, pre); });
+  });
+  document.querySelectorAll('[data-filter-check]').forEach(function (b) {
+    b.addEventListener('click', function () {
+      reset();
+      fCheck.value = b.dataset.filterCheck;
+      fResult.value = b.dataset.filterResult || 'fail';
       readFilters();
       showHosts();
     });

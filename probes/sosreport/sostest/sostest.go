@@ -8,7 +8,9 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"io/fs"
 	"os"
@@ -17,6 +19,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/ulikunitz/xz"
 )
@@ -33,6 +36,12 @@ const (
 type Host struct {
 	Fixture string   // testdata/fleet/<Fixture>
 	RPMs    []string // installed-rpms lines (NVRA)
+	// DockerDown: the docker service was not running, so sos ran no docker
+	// command (docker.py's predicate: services=["docker"]).
+	DockerDown bool
+	// Collected: when sos ran (its date plugin's `date --utc`); zero: no
+	// date plugin output.
+	Collected time.Time
 }
 
 // copied: the host files sos copies (see probes/sosreport paths.go).
@@ -86,11 +95,14 @@ func Files(fleetDir string, h Host, layout Layout) (files map[string][]byte, lin
 			files["sos_commands/kernel/dmesg"] = out
 		}
 	}
-	if stub, ok := root["usr/bin/docker"]; ok {
+	if stub, ok := root["usr/bin/docker"]; ok && !h.DockerDown {
 		if out, err := runStub(stub, "--version"); err == nil {
 			v, _, _ := strings.Cut(strings.TrimPrefix(strings.TrimSpace(string(out)), "Docker version "), ",")
-			files["sos_commands/docker/docker_version"] = fmt.Appendf(nil, "Client:\n Version:           %s\n API version:       1.38\n Go version:        go1.10.3\n\nServer:\n Engine:\n  Version:          %s\n  API version:      1.38 (minimum version 1.12)\n", v, v)
+			dockerOutputs(files, root, v)
 		}
+	}
+	if !h.Collected.IsZero() {
+		files["sos_commands/date/date_--utc"] = []byte(h.Collected.UTC().Format("Mon Jan _2 15:04:05 UTC 2006") + "\n")
 	}
 	rpm := "sos_commands/rpm/sh_-c_rpm_--nodigest_-qa_--qf_NAME_-_VERSION_-_RELEASE_._ARCH_INSTALLTIME_date_sort_-V"
 	if layout == Sos3 {
@@ -103,6 +115,58 @@ func Files(fleetDir string, h Host, layout Layout) (files map[string][]byte, lin
 	files[rpm] = rb.Bytes()
 	links["installed-rpms"] = rpm
 	return files, links, nil
+}
+
+// dockerOutputs writes sos's `docker version` and `docker info` for a
+// docker v as the daemon prints them: its runc is the default runtime's
+// binary (RHEL's docker 1.x: docker-runc-current in /usr/libexec/docker;
+// docker-ce up to 18.06: docker-runc; later: containerd.io's runc), and
+// "runc version" is the commit line of that binary's --version (moby's
+// parseRuncVersion). RHEL's docker 1.13.1 also prints the commit it was
+// built against ("expected"); docker 19.03 lists runc in docker version.
+func dockerOutputs(files map[string][]byte, root map[string][]byte, v string) {
+	rhel := strings.HasPrefix(v, "1.")
+	bin, runtimes, def := "usr/bin/runc", "runc", "runc"
+	switch {
+	case rhel:
+		bin, runtimes, def = "usr/libexec/docker/docker-runc-current", "docker-runc runc", "docker-runc"
+	case v < "18.09":
+		bin = "usr/bin/docker-runc"
+	}
+	var runcVer, commit string
+	if stub, ok := root[bin]; ok {
+		if out, err := runStub(stub, "--version"); err == nil {
+			for _, l := range strings.Split(string(out), "\n") {
+				if c, ok := strings.CutPrefix(l, "commit: "); ok {
+					commit = strings.TrimSpace(c)
+				} else if rv, ok := strings.CutPrefix(l, "runc version "); ok {
+					runcVer = strings.TrimSpace(rv)
+				}
+			}
+		}
+	}
+	var dv bytes.Buffer
+	if rhel {
+		fmt.Fprintf(&dv, "Client:\n Version:         %s\n API version:     1.26\n Package version: docker-%s\n\nServer:\n Version:         %s\n API version:     1.26 (minimum version 1.12)\n", v, v, v)
+	} else {
+		fmt.Fprintf(&dv, "Client:\n Version:           %s\n API version:       1.38\n Go version:        go1.10.3\n\nServer:\n Engine:\n  Version:          %s\n  API version:      1.38 (minimum version 1.12)\n", v, v)
+		if v >= "19.03" && runcVer != "" {
+			fmt.Fprintf(&dv, " runc:\n  Version:          %s\n  GitCommit:        %s\n", runcVer, commit)
+		}
+	}
+	files["sos_commands/docker/docker_version"] = dv.Bytes()
+	var di bytes.Buffer
+	fmt.Fprintf(&di, "Server Version: %s\nRuntimes: %s\nDefault Runtime: %s\n", v, runtimes, def)
+	rc := commit
+	if rc == "" {
+		rc = "N/A"
+	}
+	if rhel {
+		fmt.Fprintf(&di, "runc version: %s (expected: 9df8b306d01f59d3a8029be411de015b7304dd8f)\n", rc)
+	} else {
+		fmt.Fprintf(&di, "runc version: %s\n", rc)
+	}
+	files["sos_commands/docker/docker_info"] = di.Bytes()
 }
 
 // layered reads a fixture's root: _common, its base chain, then its own.
@@ -294,4 +358,75 @@ func Seeds() []Host {
 		{Fixture: "seed004-kmem-usage", RPMs: []string{"containerd.io-1.2.10-3.2.el7.x86_64", "docker-ce-19.03.2-3.el7.x86_64", "kubelet-1.17.4-0.x86_64"}},
 		{Fixture: "nokmem-fixed", RPMs: []string{"containerd.io-1.3.9-3.1.el7.x86_64", "docker-ce-19.03.14-3.el7.x86_64", "kubelet-1.18.20-0.x86_64", "runc-1.0.0-69.rc10.el7_9.x86_64"}},
 	}
+}
+
+// XZBlock is one block of a hand-built xz stream: its data, stored in
+// uncompressed LZMA2 chunks, and the dictionary size code its header
+// declares (xz format 5.3.1: 2 or 3 << (code/2 + 11) bytes, 40 = 4 GiB;
+// the decoder allocates what the header says).
+type XZBlock struct {
+	Data []byte
+	Dict byte
+}
+
+// HandXZ builds an xz file (format 1.0.4) by hand: each inner slice is a
+// stream of blocks with CRC32 checks, streams separated by 4 bytes of
+// stream padding. No encoder is involved, so a header may declare any
+// dictionary.
+func HandXZ(streams ...[]XZBlock) []byte {
+	var out bytes.Buffer
+	le32 := func(v uint32) []byte { return binary.LittleEndian.AppendUint32(nil, v) }
+	uvarint := func(b []byte, v uint64) []byte {
+		for v >= 0x80 {
+			b = append(b, byte(v)|0x80)
+			v >>= 7
+		}
+		return append(b, byte(v))
+	}
+	pad4 := func(b []byte) []byte {
+		for len(b)%4 != 0 {
+			b = append(b, 0)
+		}
+		return b
+	}
+	flags := []byte{0, 0x01} // CRC32 checks
+	for si, blocks := range streams {
+		if si > 0 {
+			out.Write([]byte{0, 0, 0, 0})
+		}
+		out.Write([]byte{0xfd, '7', 'z', 'X', 'Z', 0})
+		out.Write(flags)
+		out.Write(le32(crc32.ChecksumIEEE(flags)))
+		var index []byte
+		for _, b := range blocks {
+			h := pad4([]byte{0, 0x00, 0x21, 0x01, b.Dict})
+			h[0] = byte((len(h)+4)/4 - 1)
+			h = append(h, le32(crc32.ChecksumIEEE(h))...)
+			var c []byte
+			for i, d := 0, b.Data; len(d) > 0; i++ {
+				n := min(len(d), 1<<16)
+				ctl := byte(2)
+				if i == 0 {
+					ctl = 1 // dictionary reset
+				}
+				c = append(c, ctl, byte((n-1)>>8), byte(n-1))
+				c = append(c, d[:n]...)
+				d = d[n:]
+			}
+			c = append(c, 0)
+			unpadded := len(h) + len(c) + 4
+			out.Write(h)
+			out.Write(pad4(c))
+			out.Write(le32(crc32.ChecksumIEEE(b.Data)))
+			index = uvarint(uvarint(index, uint64(unpadded)), uint64(len(b.Data)))
+		}
+		idx := pad4(append(uvarint([]byte{0}, uint64(len(blocks))), index...))
+		idx = append(idx, le32(crc32.ChecksumIEEE(idx))...)
+		out.Write(idx)
+		foot := append(le32(uint32(len(idx)/4-1)), flags...)
+		out.Write(le32(crc32.ChecksumIEEE(foot)))
+		out.Write(foot)
+		out.Write([]byte("YZ"))
+	}
+	return out.Bytes()
 }

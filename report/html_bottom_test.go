@@ -1,0 +1,50 @@
+package report
+
+import (
+	"testing"
+
+	"github.com/kaudit/kaudit/policies"
+)
+
+func TestFixWords(t *testing.T) {
+	for _, c := range []struct{ msg, want string }{
+		{"kernel 3.10.0-957.el7.x86_64 is affected, kmem accounting is on — fix: boot with cgroup.memory=nokmem", "boot with cgroup.memory=nokmem"},
+		{"affected; kmem accounting is or will be on (runc); shortest fix: upgrade runc 1.0.0-rc10 to >= 1.0.0-rc94 (the kubelet is already safe)", "upgrade runc 1.0.0-rc10 to >= 1.0.0-rc94 (the kubelet is already safe)"},
+		{"the leak has occurred: x; clear it: drain and reboot; then shortest fix: nothing more: cgroup.memory=nokmem is in effect, the reboot clears what leaked", "nothing more: cgroup.memory=nokmem is in effect, the reboot clears what leaked"},
+		{"not exposed: prefix: suffix", ""},
+		{"", ""},
+	} {
+		if got := fixWords(c.msg); got != c.want {
+			t.Errorf("fixWords(%q) = %q, want %q", c.msg, got, c.want)
+		}
+	}
+}
+
+func TestHTMLBottomLine(t *testing.T) {
+	b := htmlBottomOf(finishedSample(t))
+	if b == nil || b.Exposed != 2 || b.Unknown != 1 || b.Unreach != 1 || b.NotExposed != 2 || b.Class != "bad" {
+		t.Fatalf("bottom line %+v", b)
+	}
+	if len(b.Fixes) != 1 || b.Fixes[0].Remediation != fixNokmem || len(b.Fixes[0].Hosts) != 2 || b.Fixes[0].Fix != "boot with cgroup.memory=nokmem" {
+		t.Errorf("fixes %+v", b.Fixes)
+	}
+	// 5,000 hosts: a handful of fixes, names capped, every host counted.
+	big := bigReport(5000)
+	Finalize(big, "high")
+	b = htmlBottomOf(big)
+	n := 0
+	for _, f := range b.Fixes {
+		n += len(f.Hosts) + f.More
+		if len(f.Hosts) > bottomNameCap {
+			t.Errorf("%d names listed", len(f.Hosts))
+		}
+	}
+	if n+b.MoreFixHosts != b.Exposed || b.Exposed != 1667 {
+		t.Errorf("%d hosts in fixes, %d exposed", n+b.MoreFixHosts, b.Exposed)
+	}
+	// Another pack: no bottom line.
+	other := &Report{Checks: []policies.CheckInfo{{ID: "x.y", Title: "t", Severity: "high"}}}
+	if htmlBottomOf(other) != nil {
+		t.Error("a bottom line without kmem.risk")
+	}
+}
