@@ -32,8 +32,21 @@ const (
 type hostKeys struct {
 	writeMu sync.Mutex
 	mu      sync.Mutex // guards cache
-	cache   map[string]ssh.HostKeyCallback
+	cache   map[string]*knownDB
 	probe   ssh.PublicKey // a key no known_hosts lists: asking for it reveals the known keys
+}
+
+// knownDB is one parsed file set: the checker, and an index of the key
+// types of its plain entries (one host or [host]:port per name, no
+// marker, hash, wildcard or negation) by host and port. The checker scans
+// every line when a key does not match, which asking for the known key
+// types (algorithms) always does: with one line per host that made each
+// host cost O(lines). The index answers it in O(1) whenever it is exact:
+// the files have no other kind of entry (complex is false).
+type knownDB struct {
+	check   ssh.HostKeyCallback
+	types   map[string][]string // "host:port" -> key types, in file order
+	complex bool                // an entry the index cannot answer for exists
 }
 
 func newHostKeys() *hostKeys {
@@ -42,36 +55,111 @@ func newHostKeys() *hostKeys {
 	if err != nil {
 		panic(err) // a fixed ed25519 key always converts
 	}
-	return &hostKeys{cache: map[string]ssh.HostKeyCallback{}, probe: probe}
+	return &hostKeys{cache: map[string]*knownDB{}, probe: probe}
 }
 
 // load returns the checker for files (missing files count as empty).
 func (k *hostKeys) load(files []string, fresh bool) (ssh.HostKeyCallback, error) {
+	db, err := k.loadDB(files, fresh)
+	if err != nil {
+		return nil, err
+	}
+	return db.check, nil
+}
+
+// loadDB parses files once per file set (again when fresh).
+func (k *hostKeys) loadDB(files []string, fresh bool) (*knownDB, error) {
 	key := strings.Join(files, "\x00")
 	if !fresh {
 		k.mu.Lock()
-		cb := k.cache[key]
+		db := k.cache[key]
 		k.mu.Unlock()
-		if cb != nil {
-			return cb, nil
+		if db != nil {
+			return db, nil
 		}
 	}
 	var existing []string
+	db := &knownDB{types: map[string][]string{}}
 	for _, f := range files {
-		if _, err := os.Stat(f); err == nil {
-			existing = append(existing, f)
-		} else if !errors.Is(err, fs.ErrNotExist) {
+		data, err := os.ReadFile(f)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
 			return nil, err
 		}
+		existing = append(existing, f)
+		db.index(data)
 	}
 	cb, err := knownhosts.New(existing...)
 	if err != nil {
 		return nil, err
 	}
+	db.check = cb
 	k.mu.Lock()
-	k.cache[key] = cb
+	k.cache[key] = db
 	k.mu.Unlock()
-	return cb, nil
+	return db, nil
+}
+
+// index adds the plain entries of one known_hosts file to db.types; any
+// other entry (a marker, a hashed name, a pattern, a line it cannot parse:
+// knownhosts.New then reports it) makes db complex.
+func (db *knownDB) index(data []byte) {
+	for len(data) > 0 {
+		marker, hosts, key, _, rest, err := ssh.ParseKnownHosts(data)
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			db.complex = true
+			return
+		}
+		data = rest
+		if marker != "" {
+			db.complex = true
+			continue
+		}
+		for _, h := range hosts {
+			a, ok := plainHost(h)
+			if !ok {
+				db.complex = true
+				continue
+			}
+			db.types[a] = append(db.types[a], key.Type())
+		}
+	}
+}
+
+// plainHost is "host:port" for a known_hosts name that matches exactly one
+// address, as knownhosts parses it ("host" is port 22, "[host]:port");
+// false for hashed names, patterns and negations.
+func plainHost(name string) (string, bool) {
+	if name == "" || name[0] == '|' || strings.ContainsAny(name, "*?!") {
+		return "", false
+	}
+	host, port, err := net.SplitHostPort(name)
+	if err != nil {
+		if name[0] == '[' {
+			return "", false
+		}
+		host, port = name, "22"
+	}
+	return net.JoinHostPort(host, port), true
+}
+
+// knownTypes returns the key types known for addr from the index, and
+// whether the index can answer (no complex entry, and addr listed).
+func (db *knownDB) knownTypes(addr string) ([]string, bool) {
+	if db.complex {
+		return nil, false
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, false
+	}
+	t := db.types[net.JoinHostPort(host, port)]
+	return t, len(t) > 0
 }
 
 // algorithms returns the host key algorithms to ask ep for: the types of
@@ -85,17 +173,22 @@ func (k *hostKeys) algorithms(ep *endpoint) []string {
 		ssh.KeyAlgoED25519, ssh.KeyAlgoECDSA256, ssh.KeyAlgoECDSA384, ssh.KeyAlgoECDSA521,
 		ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSA,
 	}
-	cb, err := k.load(ep.allKnownHosts(), false)
+	db, err := k.loadDB(ep.allKnownHosts(), false)
 	if err != nil {
 		return preferred
 	}
-	var ke *knownhosts.KeyError
-	if !errors.As(cb(ep.addr(), probeAddr(), k.probe), &ke) || len(ke.Want) == 0 {
-		return preferred
+	types, ok := db.knownTypes(ep.addr())
+	if !ok {
+		var ke *knownhosts.KeyError
+		if !errors.As(db.check(ep.addr(), probeAddr(), k.probe), &ke) || len(ke.Want) == 0 {
+			return preferred
+		}
+		for _, w := range ke.Want {
+			types = append(types, w.Key.Type())
+		}
 	}
 	var algos []string
-	for _, w := range ke.Want {
-		t := w.Key.Type()
+	for _, t := range types {
 		if t == ssh.KeyAlgoRSA {
 			algos = appendNew(algos, ssh.KeyAlgoRSASHA512, ssh.KeyAlgoRSASHA256, ssh.KeyAlgoRSA)
 		} else {
