@@ -70,7 +70,8 @@ kaudit_main() {
 	NOW=0 NOWC=0
 	now
 	DLC=$((NOWC + B * 100))
-	RESERVE=3
+	RESERVE=$((B / 6))
+	[ "$RESERVE" -lt 3 ] && RESERVE=3
 	[ "$B" -le 9 ] && RESERVE=$((B / 3))
 	ME=$$
 	watch_start
@@ -173,7 +174,8 @@ now() {
 }
 
 # left [MAX]: LEFT = whole seconds left of the node budget, at most MAX. The
-# last RESERVE seconds (3; a third of a budget under 10 s) are kept for
+# last RESERVE seconds (a sixth of the budget, at least 3; a third of a
+# budget under 10 s: reaping walks the process table, slow on a loaded node) are kept for
 # reaping a command that ran out of time and for the sections after it, so a
 # timed-out command does not meet the watchdog. Counted in hundredths (the
 # whole-second clock alone could hand out up to a second that is not left).
@@ -974,7 +976,10 @@ klog() {
 	src=$1
 	shift
 	b kernel_log "$src"
+	# 2 s more than the reserve: after the command is reaped, awk still
+	# scans what is in the pipe, and its counts are the section's evidence
 	left "$KLOG_SECS"
+	[ "$LEFT" -gt 2 ] && [ "$LEFT" -lt "$KLOG_SECS" ] && LEFT=$((LEFT - 2))
 	if [ "$LEFT" -lt 1 ]; then
 		printf 'rc 124\nwhy budget\n'
 		spent kernel_log
