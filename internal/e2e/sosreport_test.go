@@ -20,7 +20,7 @@ import (
 // reviewed golden file.
 var sosSameAsSSH = []string{
 	"kmem.risk", "kmem.kernel", "kmem.kernel_log", "kmem.memcg_headroom", "kmem.fragmentation",
-	"kmem.slab_pressure", "kmem.boot_drift", "kmem.memcg_disabled",
+	"kmem.slab_pressure", "kmem.boot_drift", "kmem.memcg_disabled", "kmem.runc",
 }
 
 // sosNotInReport: checks that need memory.kmem.slabinfo or the count of

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kaudit/kaudit/internal/testenv"
 	"github.com/kaudit/kaudit/probes/facts"
@@ -153,6 +154,11 @@ func checkFacts(t *testing.T, tr *Tree) {
 	if f.Schema != facts.Schema || len(f.Host) > 256 || f.Collector.Transport != Transport {
 		t.Fatalf("facts %q %q %q", f.Schema, f.Host, f.Collector.Transport)
 	}
+	if f.CollectedAt != "" {
+		if _, err := time.Parse(time.RFC3339, f.CollectedAt); err != nil || !strings.HasSuffix(f.CollectedAt, "Z") {
+			t.Fatalf("collected_at %q", f.CollectedAt)
+		}
+	}
 	for _, r := range f.Runtimes.Runc {
 		if r.Version == "" && r.Error == "" {
 			t.Fatalf("runc %+v: neither a version nor why not", r)
@@ -187,9 +193,9 @@ func FuzzXZGuard(f *testing.F) {
 // facts document (the archive layer is bypassed, so the fuzzer works on
 // the parsers rather than on checksums).
 func FuzzTreeFacts(f *testing.F) {
-	f.Add(fuzzFiles["proc/cmdline"], fuzzFiles["sos_commands/kernel/uname_-a"], fuzzFiles["installed-rpms"], fuzzFiles["sos_commands/docker/docker_version"], fuzzFiles["sos_commands/docker/docker_info"], "vm.extfrag_threshold = 500\n", fuzzFiles["sos_commands/kernel/dmesg"])
-	f.Add("", "Linux", "docker-ce-18.06.1.ce-3.el7.x86_64\ncontainerd.io-1.2.0-3.el7.x86_64\n", "Client:\n Version: 18.06.1-ce\n", "runc version: 69663f0bd4b60df09991c08812a60108003fa340\n", "", "")
-	f.Fuzz(func(t *testing.T, cmdline, uname, rpms, dockerVersion, dockerInfo, sysctl, dmesg string) {
+	f.Add(fuzzFiles["proc/cmdline"], fuzzFiles["sos_commands/kernel/uname_-a"], fuzzFiles["installed-rpms"], fuzzFiles["sos_commands/docker/docker_version"], fuzzFiles["sos_commands/docker/docker_info"], "vm.extfrag_threshold = 500\n", fuzzFiles["sos_commands/kernel/dmesg"], "Mon Jun  1 02:11:12 UTC 2020\n")
+	f.Add("", "Linux", "docker-ce-18.06.1.ce-3.el7.x86_64\ncontainerd.io-1.2.0-3.el7.x86_64\n", "Client:\n Version: 18.06.1-ce\n", "runc version: 69663f0bd4b60df09991c08812a60108003fa340\n", "", "", "Mon Jun  1 10:11:12 CST 2020\n")
+	f.Fuzz(func(t *testing.T, cmdline, uname, rpms, dockerVersion, dockerInfo, sysctl, dmesg, date string) {
 		tr := &Tree{Name: "sosreport-x", entries: map[string]*entry{}}
 		put := func(rel, body string) {
 			e, err := readEntry(strings.NewReader(body), rel, fuzzLimits)
@@ -207,6 +213,7 @@ func FuzzTreeFacts(f *testing.F) {
 		put("sos_commands/kernel/dmesg", dmesg)
 		put("proc/cgroups", fuzzFiles["proc/cgroups"])
 		put("sos_commands/host/hostname", uname)
+		put("sos_commands/date/date_--utc", date)
 		checkFacts(t, tr)
 	})
 }

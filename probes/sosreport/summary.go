@@ -6,6 +6,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/kaudit/kaudit/probes/parse"
 )
@@ -23,16 +24,28 @@ type logSummary struct {
 // maxLine bytes, as the collector's awk keeps the first 1024 of the latest.
 const maxLine = 64 << 10
 
-// summarise scans a kernel log for parse.SignatureRules.
-func summarise(r io.Reader) (*logSummary, error) {
-	rules := parse.SignatureRules()
-	res := make([]*regexp.Regexp, len(rules))
-	parts := make([]string, len(rules))
-	for i, s := range rules {
-		res[i] = regexp.MustCompile(s.Pattern)
+// logMatchers: parse.SignatureRules compiled once (a fixed table; the
+// compiled expressions are never changed), each and as one alternation that
+// skips the lines matching none.
+var logMatchers = sync.OnceValue(func() (m struct {
+	rules []parse.SignatureRule
+	res   []*regexp.Regexp
+	any   *regexp.Regexp
+}) {
+	m.rules = parse.SignatureRules()
+	parts := make([]string, len(m.rules))
+	for i, s := range m.rules {
+		m.res = append(m.res, regexp.MustCompile(s.Pattern))
 		parts[i] = s.Pattern
 	}
-	anyRE := regexp.MustCompile(strings.Join(parts, "|"))
+	m.any = regexp.MustCompile(strings.Join(parts, "|"))
+	return m
+})
+
+// summarise scans a kernel log for parse.SignatureRules.
+func summarise(r io.Reader) (*logSummary, error) {
+	m := logMatchers()
+	rules, res, anyRE := m.rules, m.res, m.any
 	s := &logSummary{count: map[string]int{}, latest: map[string]string{}}
 	br := bufio.NewReaderSize(r, 64<<10)
 	for {
