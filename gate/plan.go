@@ -12,7 +12,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
-	"github.com/kaudit/kaudit/internal/version"
+	"github.com/kaudit/kaudit/policies/version"
 	"github.com/kaudit/kaudit/probes/facts"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"

@@ -3,7 +3,7 @@ package gate
 import (
 	"fmt"
 
-	"github.com/kaudit/kaudit/internal/version"
+	"github.com/kaudit/kaudit/policies/version"
 	"github.com/kaudit/kaudit/probes/facts"
 )
 

@@ -8,11 +8,11 @@ import (
 	"github.com/open-policy-agent/opa/v1/tester"
 	"github.com/open-policy-agent/opa/v1/types"
 
-	"github.com/kaudit/kaudit/internal/version"
+	"github.com/kaudit/kaudit/policies/version"
 )
 
 // VersionCompareBuiltin is the name of the Rego builtin kaudit registers:
-// kaudit.version_compare(kind, a, b) is -1, 0 or 1 (internal/version.Compare),
+// kaudit.version_compare(kind, a, b) is -1, 0 or 1 (policies/version.Compare),
 // undefined when a or b does not parse as a version of kind. Policies call it
 // through data.kaudit.lib.version.compare (lib/builtin/version.rego).
 const VersionCompareBuiltin = "kaudit.version_compare"

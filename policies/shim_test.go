@@ -8,7 +8,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 
-	"github.com/kaudit/kaudit/internal/version"
+	"github.com/kaudit/kaudit/policies/version"
 )
 
 // shimCompare evaluates the pure-Rego shim (lib/shim) the way plain `opa`
@@ -53,7 +53,7 @@ func (s *shimCompare) compare(t testing.TB, kind, a, b string) (int, bool) {
 	return c, true
 }
 
-// shimCorpus: the version strings of internal/version's tests and the seeds,
+// shimCorpus: the version strings of policies/version's tests and the seeds,
 // per kind, plus strings every kind must reject or treat alike.
 func shimCorpus() map[string][]string {
 	common := []string{"", "1", "x", "v", "1.0.0 ", "1.0.0\t", "1.0.0-", "1.0.0-é", "-1.0", ".5", "1..2", "1.0.0.", "Kubernetes v1.15.5", "runc version 1.0.0"}
