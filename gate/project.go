@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/kaudit/kaudit/probes/facts"
-	"github.com/kaudit/kaudit/probes/parse"
 )
 
 // Note kinds.
@@ -227,10 +226,10 @@ func (p *projector) boot() {
 			cmd = setFlag(cmd, argMemcgDisabled, next.MemcgDisabled)
 		}
 	}
-	line, params, nk, md, err := parse.ParseCmdline([]byte(cmd))
-	if err != nil { // every word removed: an empty command line
-		line, params = "", map[string]string{}
-	}
+	// the facts' own derivations (what probes/parse fills Boot with)
+	line := strings.TrimSpace(cmd) // every word removed: an empty command line
+	params := facts.KernelParams(line)
+	nk, md := facts.ArgsFlags(line)
 	if line == p.cur.Boot.Cmdline {
 		return
 	}

@@ -113,6 +113,19 @@ func KernelArgs(s string) []string {
 	return out
 }
 
+// KernelParams returns the parameters of a kernel command line (or of boot
+// arguments): name -> value, "" for flags, the last value winning, quotes
+// removed, words after " -- " skipped (they belong to init; KernelArgs).
+// probes/parse fills Boot.Params with it and the gate projects them.
+func KernelParams(args string) map[string]string {
+	params := map[string]string{}
+	for _, w := range KernelArgs(args) {
+		k, v, _ := strings.Cut(w, "=")
+		params[k] = v
+	}
+	return params
+}
+
 // ArgsFlags reports whether a kernel argument string turns on
 // cgroup.memory=nokmem and cgroup_disable=memory. Every occurrence counts
 // (the kernel runs the handler for each), and values are comma lists.

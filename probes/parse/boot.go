@@ -17,8 +17,7 @@ func ParseCmdline(body []byte) (cmdline string, params map[string]string, nokmem
 		return "", nil, false, false, errEmpty()
 	}
 	params = map[string]string{}
-	for _, w := range facts.KernelArgs(cmdline) {
-		k, v, _ := strings.Cut(w, "=")
+	for k, v := range facts.KernelParams(cmdline) {
 		params[clean(k, MaxValue)] = clean(v, MaxRaw)
 	}
 	nokmem, memcgDisabled = facts.ArgsFlags(cmdline)
