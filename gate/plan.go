@@ -7,11 +7,11 @@ package gate
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/kaudit/kaudit/inventory"
 	"github.com/kaudit/kaudit/policies/version"
 	"github.com/kaudit/kaudit/probes/facts"
 	"github.com/zclconf/go-cty/cty"
@@ -106,17 +106,7 @@ func Load(path string) (*Plan, map[string]*hcl.File, hcl.Diagnostics) {
 }
 
 func readCapped(path string) ([]byte, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return nil, fmt.Errorf("read plan: %w", err)
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("read plan %s: not a regular file", path)
-	}
-	if fi.Size() > maxPlanSize {
-		return nil, fmt.Errorf("read plan %s: larger than %d bytes", path, maxPlanSize)
-	}
-	b, err := os.ReadFile(path)
+	b, err := inventory.ReadFileCapped(path, maxPlanSize)
 	if err != nil {
 		return nil, fmt.Errorf("read plan: %w", err)
 	}

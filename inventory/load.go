@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -52,18 +53,31 @@ func (o LoadOptions) withDefaults() LoadOptions {
 	return o
 }
 
-func readFileCapped(name string) ([]byte, error) {
-	f, err := os.Open(name)
+func readFileCapped(name string) ([]byte, error) { return ReadFileCapped(name, maxFileSize) }
+
+// ReadFileCapped reads a configuration file (an inventory, a waiver or plan
+// file) of at most max bytes: a regular file (a FIFO or device would block
+// or never end), read through a limit so that a file growing meanwhile
+// cannot exceed it either.
+func ReadFileCapped(name string, max int64) ([]byte, error) {
+	// O_NONBLOCK: opening a FIFO would otherwise wait for a writer; it
+	// changes nothing for a regular file
+	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	if fi, err := f.Stat(); err != nil {
+		return nil, err
+	} else if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", name)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, max+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(b) > maxFileSize {
-		return nil, fmt.Errorf("%s is larger than %d bytes", name, maxFileSize)
+	if int64(len(b)) > max {
+		return nil, fmt.Errorf("%s is larger than %d bytes", name, max)
 	}
 	return b, nil
 }
