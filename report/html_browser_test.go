@@ -108,7 +108,7 @@ func newBrowserPage(t *testing.T) *browserPage {
 			p.dialogs = append(p.dialogs, string(e.Type)+": "+e.Message)
 			go chromedp.Run(ctx, page.HandleJavaScriptDialog(false))
 		case *network.EventRequestWillBeSent:
-			if e.Request.URL != p.url && !strings.HasPrefix(e.Request.URL, "data:") {
+			if noFragment(e.Request.URL) != noFragment(p.url) && !strings.HasPrefix(e.Request.URL, "data:") {
 				p.requests = append(p.requests, e.Request.URL)
 			}
 		}
@@ -117,6 +117,11 @@ func newBrowserPage(t *testing.T) *browserPage {
 		t.Fatalf("start chromium: %v", err)
 	}
 	return p
+}
+
+func noFragment(url string) string {
+	url, _, _ = strings.Cut(url, "#")
+	return url
 }
 
 // load renders r as HTML into a temporary file and opens it.

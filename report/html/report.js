@@ -68,6 +68,7 @@
     return x.text;
   }
 
+  var printing = false;
   var state = { status: '', group: '', check: '', result: 'fail', label: '', q: '', sort: 'status', dir: 1, page: 0, size: 100 };
   var open = {}; // host index → true
 
@@ -355,7 +356,7 @@
       if (nPass) parts.push(nPass + ' passing');
       if (nNA) parts.push(nNA + ' not applicable');
       var det = add(el('details', 'passes'), el('summary', null, parts.join(', ')), rest);
-      if (!findings.firstChild) det.open = true;
+      if (!findings.firstChild || printing) det.open = true;
       td.appendChild(det);
     }
     var tr = add(el('tr', 'detail'), td);
@@ -404,11 +405,12 @@
     var pages = Math.max(1, Math.ceil(view.length / state.size));
     if (state.page >= pages) state.page = pages - 1;
     var from = state.page * state.size, to = Math.min(view.length, from + state.size);
+    if (printing) { from = 0; to = view.length; } // on paper: every host, expanded
     var frag = document.createDocumentFragment();
     for (var i = from; i < to; i++) {
       var x = view[i];
       frag.appendChild(hostRow(x));
-      if (open[x.i]) frag.appendChild(detailRow(x));
+      if (open[x.i] || printing) frag.appendChild(detailRow(x));
     }
     if (!view.length) {
       var td = el('td', 'empty', 'No host matches these filters. ');
@@ -547,6 +549,29 @@
       if (row) row.scrollIntoView({ block: 'center' });
       return;
     }
+  }
+
+  // Printing: every host of the filtered view with its detail open, every
+  // folded list unfolded (the print stylesheet hides the controls).
+  var folded = [];
+  function printMode(on) {
+    if (on === printing) return;
+    printing = on;
+    if (on) {
+      folded = [].slice.call(document.querySelectorAll('details:not([open])'));
+      folded.forEach(function (d) { d.open = true; });
+    } else {
+      folded.forEach(function (d) { d.open = false; });
+      folded = [];
+    }
+    render();
+  }
+  window.addEventListener('beforeprint', function () { printMode(true); });
+  window.addEventListener('afterprint', function () { printMode(false); });
+  if (window.matchMedia) {
+    var mq = window.matchMedia('print');
+    var onMq = function (e) { printMode(e.matches); };
+    if (mq.addEventListener) mq.addEventListener('change', onMq); else if (mq.addListener) mq.addListener(onMq);
   }
 
   render();
