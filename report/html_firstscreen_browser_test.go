@@ -171,7 +171,7 @@ func TestHTMLDeepLinkPrintNarrowInBrowser(t *testing.T) {
 		p.waitFor(`document.querySelectorAll('#host-rows tr.detail').length === 6`)
 		var shown struct {
 			Rows, Details, Closed int
-			Visible           []string
+			Visible               []string
 		}
 		p.eval(`(() => ({ Rows: document.querySelectorAll('#host-rows tr.row').length, Details: document.querySelectorAll('#host-rows tr.detail').length,
 			Closed: document.querySelectorAll('details:not([open])').length,
