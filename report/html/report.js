@@ -15,6 +15,7 @@
     dns: 'name does not resolve', connect: 'cannot connect', timeout: 'timed out',
     hostkey: 'host key not verified', auth: 'authentication failed', sudo: 'sudo refused', collector: 'collector failed'
   };
+  var SEVERITY = { critical: 4, high: 3, medium: 2, low: 1, info: 0 };
   var collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
 
   function $(id) { return document.getElementById(id); }
@@ -51,6 +52,12 @@
       if (r.b === 'new') x.isNew++;
       if (r.b === 'fixed') x.isFixed++;
     });
+    var lead = function (a, b) {
+      var ca = D.checks[a], cb = D.checks[b];
+      return ((cb.id === 'kmem.risk') - (ca.id === 'kmem.risk')) || (SEVERITY[cb.sev] || 0) - (SEVERITY[ca.sev] || 0);
+    };
+    x.fails.sort(lead);
+    x.below.sort(lead);
     x.score = x.fails.length * 10000 + x.below.length * 100 + x.unknown.length;
     x.os = S[h.os] || '';
     x.kernel = S[h.k] || '';
@@ -71,6 +78,7 @@
   var printing = false;
   var state = { status: '', group: '', check: '', result: 'fail', label: '', q: '', sort: 'status', dir: 1, page: 0, size: 100 };
   var open = {}; // host index → true
+  var linked = -1; // the host #host= names
 
   // Filters.
   var fStatus = $('f-status'), fGroup = $('f-group'), fCheck = $('f-check'), fLabel = $('f-label'), fQ = $('f-q');
@@ -182,7 +190,7 @@
   }
 
   function hostRow(x) {
-    var h = x.h, tr = el('tr', 'row' + (open[x.i] ? ' open' : ''));
+    var h = x.h, tr = el('tr', 'row' + (open[x.i] ? ' open' : '') + (x.i === linked ? ' linked' : ''));
     tr.tabIndex = 0;
     tr.dataset.i = x.i;
     tr.dataset.host = h.n;
@@ -329,8 +337,11 @@
       td.appendChild(err);
     }
     // Findings that decide the host's status (at or above fail-on) first.
+    // kmem.risk, the bottom line, leads; then by severity.
     var ordered = h.res.slice().sort(function (a, b) {
-      return (D.checks[b.c].gate ? 1 : 0) - (D.checks[a.c].gate ? 1 : 0);
+      var ca = D.checks[a.c], cb = D.checks[b.c];
+      return ((cb.id === 'kmem.risk') - (ca.id === 'kmem.risk')) || ((cb.gate ? 1 : 0) - (ca.gate ? 1 : 0)) ||
+        ((SEVERITY[cb.sev] || 0) - (SEVERITY[ca.sev] || 0));
     });
     var projBy = {};
     (h.proj || []).forEach(function (p) { projBy[p.c] = p; });
@@ -541,12 +552,15 @@
     for (var i = 0; i < hosts.length; i++) {
       if (hosts[i].h.n !== name) continue;
       open[i] = true;
+      linked = i;
       render();
       var at = view.indexOf(hosts[i]);
       if (at < 0) { reset(); at = view.indexOf(hosts[i]); } // filtered out: show it
       if (at >= 0) { state.page = Math.floor(at / state.size); render(); }
       var row = tbody.querySelector('tr.row[data-i="' + i + '"]');
-      if (row) row.scrollIntoView({ block: 'center' });
+      if (row) {
+        row.scrollIntoView({ block: 'start' });
+      }
       return;
     }
   }
