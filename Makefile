@@ -30,19 +30,25 @@ testfleet: ## build bin/testfleet (the test fleet CLI)
 opa: ## build bin/opa (the plain OPA CLI, from the OPA module in go.mod) for the opa eval/test checks
 	$(GO) build -o $(BIN)/opa github.com/open-policy-agent/opa
 
+# DEMO_PACKAGES: what make demo needs of DEB_PACKAGES (the SSH test fleet);
+# make deps installs them all (the tests need the rest).
+DEMO_PACKAGES = openssh-server openssh-client busybox-static iproute2 dash mawk
+
+# install_debs,PACKAGES,WHO: apt-get install the missing PACKAGES, one line
+# on stdout, apt-get's output in $(OUT)/apt.log (its tail on failure).
+define install_debs
+	@mkdir -p $(OUT); missing=""; \
+	for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then echo "$(2): Debian packages present"; exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then echo "$(2): missing packages:$$missing (run make as root)" >&2; exit 1; fi; \
+	echo "$(2): apt-get install$$missing (log: $(OUT)/apt.log)"; \
+	{ DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; } >>$(OUT)/apt.log 2>&1 || \
+	{ echo "$(2): apt-get failed; the end of $(OUT)/apt.log:" >&2; tail -n 20 $(OUT)/apt.log >&2; exit 1; }
+endef
+
 deps: ## install missing Debian packages (apt-get update first) and Go modules
-	@missing=""; \
-	for p in $(DEB_PACKAGES); do \
-		dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-		if [ "$$(id -u)" != 0 ]; then echo "deps: missing packages:$$missing (run make deps as root)" >&2; exit 1; fi; \
-		echo "deps: installing$$missing"; \
-		DEBIAN_FRONTEND=noninteractive apt-get update -q && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; \
-	else \
-		echo "deps: Debian packages present"; \
-	fi
+	$(call install_debs,$(DEB_PACKAGES),deps)
 	$(GO) mod download
 	$(GO) build -o $(BIN)/opa github.com/open-policy-agent/opa
 
@@ -71,22 +77,30 @@ fleet-clean: testfleet ## remove every test fleet and what crashed runs left (na
 	$(BIN)/testfleet down --all
 	@rm -f $(STATE)
 
-demo: deps build testfleet ## audit the test fleet: text on stdout, HTML/JUnit/JSON in out/
-	@mkdir -p $(OUT)
-	@if [ -f $(STATE) ]; then $(BIN)/testfleet down --state $(STATE); fi
-	$(BIN)/testfleet up --state $(STATE)
-	@rm -f $(OUT)/history.db*
-	$(GO) run ./internal/demo/historyseed -state $(STATE) -kaudit $(BIN)/kaudit -history $(OUT)/history.db
-	@ns=$$($(BIN)/testfleet info --state $(STATE) netns); inv=$$($(BIN)/testfleet info --state $(STATE) inventory); \
+# demo: one line per step; what the steps print goes to $(OUT)/demo.log
+# (apt-get's to $(OUT)/apt.log), its end shown when a step fails.
+DEMO_LOG = $(OUT)/demo.log
+demo_step = { $(2); } >>$(DEMO_LOG) 2>&1 || { echo "demo: $(1) failed; the end of $(DEMO_LOG):" >&2; tail -n 20 $(DEMO_LOG) >&2; exit 1; }
+
+demo: ## audit the test fleet (installs 6 Debian packages, see README): text on stdout, HTML/JUnit/JSON in out/
+	$(call install_debs,$(DEMO_PACKAGES),demo)
+	@: >$(DEMO_LOG); echo "demo: building bin/kaudit and bin/testfleet (log: $(DEMO_LOG))"; \
+	$(call demo_step,the build,$(GO) build -o $(BIN)/kaudit ./cmd/kaudit && $(GO) build -o $(BIN)/testfleet ./internal/testfleet/cmd/testfleet)
+	@echo "demo: starting the test fleet (chrooted OpenSSH hosts in a network namespace)"; \
+	$(call demo_step,starting the fleet,if [ -f $(STATE) ]; then $(BIN)/testfleet down --state $(STATE); fi; $(BIN)/testfleet up --state $(STATE))
+	@echo "demo: recording a week of history for the forecast"; rm -f $(OUT)/history.db*; \
+	$(call demo_step,seeding the history,$(GO) run ./internal/demo/historyseed -state $(STATE) -kaudit $(BIN)/kaudit -history $(OUT)/history.db)
+	@echo "demo: auditing the fleet"; \
+	ns=$$($(BIN)/testfleet info --state $(STATE) netns); inv=$$($(BIN)/testfleet info --state $(STATE) inventory); \
 	rc=0; ip netns exec $$ns $(BIN)/kaudit run -i $$inv --report text --report html=$(OUT)/report.html \
 		--report junit=$(OUT)/junit.xml --report json=$(OUT)/report.json \
-		--report prom=$(OUT)/kaudit.prom --history $(OUT)/history.db || rc=$$?; \
+		--report prom=$(OUT)/kaudit.prom --history $(OUT)/history.db 2>>$(DEMO_LOG) || rc=$$?; \
 	case $$rc in \
 		0) echo "demo: kaudit exit 0: every host compliant" ;; \
 		1) echo "demo: kaudit exit 1: failing checks found (expected on this fleet)" ;; \
 		3) echo "demo: kaudit exit 3: some hosts unreachable or incomplete" ;; \
-		4) echo "demo: kaudit exit 4: the history store failed (the reports were written)" ;; \
-		*) echo "demo: kaudit failed with exit $$rc" >&2; exit $$rc ;; \
+		4) echo "demo: kaudit exit 4: the history store failed (the reports were written; see $(DEMO_LOG))" ;; \
+		*) echo "demo: kaudit failed with exit $$rc; the end of $(DEMO_LOG):" >&2; tail -n 20 $(DEMO_LOG) >&2; exit $$rc ;; \
 	esac; \
 	echo "demo: reports in $(OUT)/report.html, $(OUT)/junit.xml, $(OUT)/report.json, metrics in $(OUT)/kaudit.prom; inventory $$inv"; \
 	echo "demo: the forecast: $(BIN)/kaudit history host seed003-centos78 --history $(OUT)/history.db"; \

@@ -108,7 +108,7 @@ func newBrowserPage(t *testing.T) *browserPage {
 			p.dialogs = append(p.dialogs, string(e.Type)+": "+e.Message)
 			go chromedp.Run(ctx, page.HandleJavaScriptDialog(false))
 		case *network.EventRequestWillBeSent:
-			if e.Request.URL != p.url && !strings.HasPrefix(e.Request.URL, "data:") {
+			if noFragment(e.Request.URL) != noFragment(p.url) && !strings.HasPrefix(e.Request.URL, "data:") {
 				p.requests = append(p.requests, e.Request.URL)
 			}
 		}
@@ -117,6 +117,11 @@ func newBrowserPage(t *testing.T) *browserPage {
 		t.Fatalf("start chromium: %v", err)
 	}
 	return p
+}
+
+func noFragment(url string) string {
+	url, _, _ = strings.Cut(url, "#")
+	return url
 }
 
 // load renders r as HTML into a temporary file and opens it.
@@ -534,8 +539,25 @@ func TestHTMLLargeFleetInBrowser(t *testing.T) {
 	r := bigReport(5000)
 	Finalize(r, "high")
 	start := time.Now()
-	p.load(r)
-	t.Logf("5,000 hosts: loaded and first page rendered in %v", time.Since(start))
+	file := p.load(r)
+	t.Logf("5,000 hosts: loaded and first page rendered in %v (wall clock, test side)", time.Since(start))
+	// The size is asserted; the time is recorded (docs/performance.md), never asserted.
+	st, err := os.Stat(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const maxPage = 15 << 20
+	if st.Size() >= maxPage {
+		t.Errorf("5,000-host page is %.1f MB, want < 15 MB", float64(st.Size())/(1<<20))
+	}
+	var tti struct{ Interactive, DOMContentLoaded, Load float64 }
+	p.eval(`(() => { const n = performance.getEntriesByType('navigation')[0], m = performance.getEntriesByName('kaudit-interactive')[0];
+		return { Interactive: m ? m.startTime : -1, DOMContentLoaded: n.domContentLoadedEventEnd, Load: n.loadEventEnd }; })()`, &tti)
+	if tti.Interactive < 0 {
+		t.Error("the page set no kaudit-interactive mark")
+	}
+	t.Logf("5,000 hosts: page %.2f MB; time-to-interactive %.0f ms (kaudit-interactive mark), DOMContentLoaded %.0f ms, load %.0f ms after navigation start",
+		float64(st.Size())/(1<<20), tti.Interactive, tti.DOMContentLoaded, tti.Load)
 	var count, info string
 	p.eval(`document.getElementById('count').innerText`, &count)
 	if count != "5,000 hosts · showing 1–100" {

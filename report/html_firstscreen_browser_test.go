@@ -12,7 +12,7 @@ import (
 // viewport sets the tab's viewport to w×h CSS pixels.
 func (p *browserPage) viewport(w, h int64) {
 	p.t.Helper()
-	p.run(emulation.SetDeviceMetricsOverride(w, h, 1, w < 600))
+	p.run(emulation.SetDeviceMetricsOverride(w, h, 1, false))
 }
 
 // topOf is the element's distance from the viewport's top (-1: absent).
@@ -123,4 +123,86 @@ func TestHTMLExplainInBrowser(t *testing.T) {
 	}
 	p.screenshot("report-explain.png")
 	p.assertClean()
+}
+
+// TestHTMLDeepLinkPrintNarrowInBrowser: #host=NAME opens and scrolls to the
+// host and survives a reload; printing shows every host expanded without
+// controls; at 390 px nothing scrolls sideways.
+func TestHTMLDeepLinkPrintNarrowInBrowser(t *testing.T) {
+	p := newBrowserPage(t)
+	p.viewport(1280, 800)
+	r := finishedSample(t)
+	file := p.load(r)
+
+	t.Run("deep link", func(t *testing.T) {
+		p.t = t
+		url := "file://" + file + "#host=k8s-node-003"
+		p.mu.Lock()
+		p.url = url
+		p.mu.Unlock()
+		p.run(chromedp.Navigate(url), chromedp.WaitVisible(`tr.detail[data-for="k8s-node-003"]`, chromedp.ByQuery))
+		inView := func(what string) {
+			t.Helper()
+			if top := p.topOf(`#host-rows tr.row[data-host="k8s-node-003"]`); top < 0 || top >= 800 {
+				t.Errorf("%s: the linked host's row is at %.0f px, not in the 800 px viewport", what, top)
+			}
+		}
+		inView("opened")
+		p.screenshot("report-deep-link.png", false)
+		p.run(chromedp.Reload(), chromedp.WaitVisible(`tr.detail[data-for="k8s-node-003"]`, chromedp.ByQuery))
+		inView("reloaded")
+		var hash string
+		p.eval(`location.hash`, &hash)
+		if hash != "#host=k8s-node-003" {
+			t.Errorf("hash after reload %q", hash)
+		}
+		// Opening another host from its row links to it.
+		p.toggleHost("build-01", true)
+		p.eval(`location.hash`, &hash)
+		if hash != "#host=build-01" {
+			t.Errorf("hash after opening build-01 %q", hash)
+		}
+		p.assertClean()
+	})
+
+	t.Run("print", func(t *testing.T) {
+		p.t = t
+		p.run(emulation.SetEmulatedMedia().WithMedia("print"))
+		p.waitFor(`document.querySelectorAll('#host-rows tr.detail').length === 6`)
+		var shown struct {
+			Rows, Details, Closed int
+			Visible               []string
+		}
+		p.eval(`(() => ({ Rows: document.querySelectorAll('#host-rows tr.row').length, Details: document.querySelectorAll('#host-rows tr.detail').length,
+			Closed: document.querySelectorAll('details:not([open])').length,
+			Visible: [...document.querySelectorAll('.filters, .pager, .copy, button.linkish, .jump')].filter(e => getComputedStyle(e).display !== 'none').map(e => e.className || e.tagName) }))()`, &shown)
+		if shown.Rows != 6 || shown.Details != 6 || shown.Closed != 0 || len(shown.Visible) != 0 {
+			t.Errorf("printed page: %+v; want 6 rows, 6 details, nothing folded, no controls", shown)
+		}
+		p.run(emulation.SetEmulatedMedia().WithMedia(""))
+		p.waitFor(`document.querySelectorAll('#host-rows tr.detail').length === 2`) // k8s-node-003 and build-01 stay open
+		p.assertClean()
+	})
+
+	t.Run("390 px", func(t *testing.T) {
+		p.t = t
+		p.viewport(390, 844)
+		p.run(chromedp.Evaluate(`window.scrollTo(0, 0)`, nil))
+		p.run(chromedp.Evaluate(`location.hash = '#host=k8s-node-000'`, nil), chromedp.WaitVisible(`tr.detail[data-for="k8s-node-000"]`, chromedp.ByQuery))
+		p.run(chromedp.Evaluate(`window.scrollTo(0, 0)`, nil))
+		var width int
+		p.eval(`document.documentElement.scrollWidth`, &width)
+		if width > 390 {
+			var wide []string
+			p.eval(`[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 391 && !e.closest('.scroll')).slice(0, 12).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))`, &wide)
+			t.Errorf("scrollWidth %d at a 390 px viewport; too wide: %v", width, wide)
+		}
+		if top := p.topOf("#bottom .fixgroup pre"); top < 0 || top >= 844 {
+			t.Errorf("the first fix at %.0f px on a phone", top)
+		}
+		p.screenshot("report-390.png", false)
+		p.run(chromedp.Evaluate(`document.getElementById('hosts').scrollIntoView()`, nil))
+		p.screenshot("report-390-hosts.png", false)
+		p.assertClean()
+	})
 }

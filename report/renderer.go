@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/kaudit/kaudit/policies"
 )
 
 // Options tune the renderers. The zero value is right for files and pipes.
@@ -19,6 +21,9 @@ type Options struct {
 	// Width is the line width to wrap and cut at (text); 0 means 100. The CLI
 	// passes the terminal's width when writing to one.
 	Width int
+	// Describe gives a check's documentation (the policy engine's); the
+	// SARIF rules carry it. Nil: rules carry titles and remediations only.
+	Describe func(id string) (policies.CheckDoc, bool)
 }
 
 // Formats lists the report formats New accepts.
@@ -38,7 +43,7 @@ func New(format string, opts Options) (Renderer, error) {
 	case "prom":
 		return Prom{}, nil
 	case "sarif":
-		return SARIF{}, nil
+		return SARIF{Describe: opts.Describe}, nil
 	}
 	return nil, fmt.Errorf("report format %q: want one of %s", format, strings.Join(Formats(), ", "))
 }

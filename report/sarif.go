@@ -16,7 +16,14 @@ import (
 // original verdict, with an external suppression carrying the waiver
 // reason). Passes and not_applicable results are not written. Unreachable
 // and incomplete hosts become tool execution notifications.
-type SARIF struct{}
+//
+// Rules carry the checks' documentation when Describe is set (kaudit passes
+// the policy engine's): fullDescription is the check's description, help
+// its remediation and sources, as text and as markdown (commands in code
+// blocks, sources as links; see sarifHelp).
+type SARIF struct {
+	Describe func(id string) (policies.CheckDoc, bool)
+}
 
 const (
 	sarifSchema  = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -56,7 +63,7 @@ type sarifMsg struct {
 }
 
 // Render writes r as SARIF to w.
-func (SARIF) Render(w io.Writer, r *Report) error {
+func (s SARIF) Render(w io.Writer, r *Report) error {
 	c := normalized(r)
 	type rule struct {
 		ID               string         `json:"id"`
@@ -69,25 +76,35 @@ func (SARIF) Render(w io.Writer, r *Report) error {
 	}
 	rules := []rule{}
 	index := map[string]int{}
+	describe := s.Describe
 	addRule := func(id, title, severity, remediation string) {
 		if i, ok := index[id]; ok {
-			// a rule listed from the catalogue gets its help from the first
-			// result that carries the remediation
+			// a rule listed from the catalogue without documentation gets
+			// its help from the first result that carries a remediation
 			if rules[i].Help == nil && remediation != "" {
-				t := sarifText(remediation)
-				rules[i].Help = map[string]any{"text": t, "markdown": t}
+				rules[i].Help = sarifHelp(policies.CheckDoc{Remediation: remediation})
 			}
 			return
 		}
 		index[id] = len(rules)
+		doc := policies.CheckDoc{CheckInfo: policies.CheckInfo{ID: id, Title: title, Severity: severity}}
+		if describe != nil {
+			if d, ok := describe(id); ok {
+				doc = d
+			}
+		}
+		if doc.Remediation == "" {
+			doc.Remediation = remediation
+		}
+		full := doc.Description
+		if full == "" {
+			full = title
+		}
 		ru := rule{ID: id, Name: id, ShortDescription: sarifMsg{sarifText(title)},
-			FullDescription: sarifMsg{sarifText(title)},
+			FullDescription: sarifMsg{sarifText(full)},
 			DefaultConfig:   map[string]any{"level": sarifLevel(severity)},
 			Properties:      map[string]any{"severity": severity, "tags": []string{"kaudit", severity}}}
-		if remediation != "" {
-			t := sarifText(remediation)
-			ru.Help = map[string]any{"text": t, "markdown": t}
-		}
+		ru.Help = sarifHelp(doc)
 		rules = append(rules, ru)
 	}
 	for _, ci := range c.Checks {

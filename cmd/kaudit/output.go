@@ -90,7 +90,7 @@ func (o *outputFlags) targets() ([]reportTarget, error) {
 func (a *app) writeReports(r *report.Report, targets []reportTarget) error {
 	for _, t := range targets {
 		var w io.Writer = a.stdout
-		opts := report.Options{Verbose: a.verbose}
+		opts := report.Options{Verbose: a.verbose, Describe: a.describe}
 		if t.path == "" {
 			opts.Color = a.colorFor(a.stdout)
 			opts.Width = terminalWidth(a.stdout)

@@ -29,6 +29,18 @@ type app struct {
 	noColor     bool
 	verbose     bool
 	shard       string // --shard K/N (internal/shard)
+	// eng is the last policy engine compiled; the SARIF report takes the
+	// checks' documentation from it.
+	eng *policies.Engine
+}
+
+// describe gives a check's documentation from the policy engine, if one
+// was compiled.
+func (a *app) describe(id string) (policies.CheckDoc, bool) {
+	if a.eng == nil {
+		return policies.CheckDoc{}, false
+	}
+	return a.eng.Describe(id)
 }
 
 func (a *app) rootCommand() *cobra.Command {
@@ -162,6 +174,7 @@ func (a *app) engine(ctx context.Context, inv *inventory.Inventory) (*policies.E
 	if err != nil {
 		return nil, usageErr(fmt.Errorf("policies: %w", err))
 	}
+	a.eng = eng
 	return eng, nil
 }
 

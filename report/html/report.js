@@ -15,6 +15,7 @@
     dns: 'name does not resolve', connect: 'cannot connect', timeout: 'timed out',
     hostkey: 'host key not verified', auth: 'authentication failed', sudo: 'sudo refused', collector: 'collector failed'
   };
+  var SEVERITY = { critical: 4, high: 3, medium: 2, low: 1, info: 0 };
   var collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
 
   function $(id) { return document.getElementById(id); }
@@ -51,6 +52,12 @@
       if (r.b === 'new') x.isNew++;
       if (r.b === 'fixed') x.isFixed++;
     });
+    var lead = function (a, b) {
+      var ca = D.checks[a], cb = D.checks[b];
+      return ((cb.id === 'kmem.risk') - (ca.id === 'kmem.risk')) || (SEVERITY[cb.sev] || 0) - (SEVERITY[ca.sev] || 0);
+    };
+    x.fails.sort(lead);
+    x.below.sort(lead);
     x.score = x.fails.length * 10000 + x.below.length * 100 + x.unknown.length;
     x.os = S[h.os] || '';
     x.kernel = S[h.k] || '';
@@ -68,8 +75,10 @@
     return x.text;
   }
 
+  var printing = false;
   var state = { status: '', group: '', check: '', result: 'fail', label: '', q: '', sort: 'status', dir: 1, page: 0, size: 100 };
   var open = {}; // host index → true
+  var linked = -1; // the host #host= names
 
   // Filters.
   var fStatus = $('f-status'), fGroup = $('f-group'), fCheck = $('f-check'), fLabel = $('f-label'), fQ = $('f-q');
@@ -181,7 +190,7 @@
   }
 
   function hostRow(x) {
-    var h = x.h, tr = el('tr', 'row' + (open[x.i] ? ' open' : ''));
+    var h = x.h, tr = el('tr', 'row' + (open[x.i] ? ' open' : '') + (x.i === linked ? ' linked' : ''));
     tr.tabIndex = 0;
     tr.dataset.i = x.i;
     tr.dataset.host = h.n;
@@ -328,8 +337,11 @@
       td.appendChild(err);
     }
     // Findings that decide the host's status (at or above fail-on) first.
+    // kmem.risk, the bottom line, leads; then by severity.
     var ordered = h.res.slice().sort(function (a, b) {
-      return (D.checks[b.c].gate ? 1 : 0) - (D.checks[a.c].gate ? 1 : 0);
+      var ca = D.checks[a.c], cb = D.checks[b.c];
+      return ((cb.id === 'kmem.risk') - (ca.id === 'kmem.risk')) || ((cb.gate ? 1 : 0) - (ca.gate ? 1 : 0)) ||
+        ((SEVERITY[cb.sev] || 0) - (SEVERITY[ca.sev] || 0));
     });
     var projBy = {};
     (h.proj || []).forEach(function (p) { projBy[p.c] = p; });
@@ -355,7 +367,7 @@
       if (nPass) parts.push(nPass + ' passing');
       if (nNA) parts.push(nNA + ' not applicable');
       var det = add(el('details', 'passes'), el('summary', null, parts.join(', ')), rest);
-      if (!findings.firstChild) det.open = true;
+      if (!findings.firstChild || printing) det.open = true;
       td.appendChild(det);
     }
     var tr = add(el('tr', 'detail'), td);
@@ -404,11 +416,12 @@
     var pages = Math.max(1, Math.ceil(view.length / state.size));
     if (state.page >= pages) state.page = pages - 1;
     var from = state.page * state.size, to = Math.min(view.length, from + state.size);
+    if (printing) { from = 0; to = view.length; } // on paper: every host, expanded
     var frag = document.createDocumentFragment();
     for (var i = from; i < to; i++) {
       var x = view[i];
       frag.appendChild(hostRow(x));
-      if (open[x.i]) frag.appendChild(detailRow(x));
+      if (open[x.i] || printing) frag.appendChild(detailRow(x));
     }
     if (!view.length) {
       var td = el('td', 'empty', 'No host matches these filters. ');
@@ -539,17 +552,46 @@
     for (var i = 0; i < hosts.length; i++) {
       if (hosts[i].h.n !== name) continue;
       open[i] = true;
+      linked = i;
       render();
       var at = view.indexOf(hosts[i]);
       if (at < 0) { reset(); at = view.indexOf(hosts[i]); } // filtered out: show it
       if (at >= 0) { state.page = Math.floor(at / state.size); render(); }
       var row = tbody.querySelector('tr.row[data-i="' + i + '"]');
-      if (row) row.scrollIntoView({ block: 'center' });
+      if (row) {
+        row.scrollIntoView({ block: 'start' });
+      }
       return;
     }
   }
 
+  // Printing: every host of the filtered view with its detail open, every
+  // folded list unfolded (the print stylesheet hides the controls).
+  var folded = [];
+  function printMode(on) {
+    if (on === printing) return;
+    printing = on;
+    if (on) {
+      folded = [].slice.call(document.querySelectorAll('details:not([open])'));
+      folded.forEach(function (d) { d.open = true; });
+    } else {
+      folded.forEach(function (d) { d.open = false; });
+      folded = [];
+    }
+    render();
+  }
+  window.addEventListener('beforeprint', function () { printMode(true); });
+  window.addEventListener('afterprint', function () { printMode(false); });
+  if (window.matchMedia) {
+    var mq = window.matchMedia('print');
+    var onMq = function (e) { printMode(e.matches); };
+    if (mq.addEventListener) mq.addEventListener('change', onMq); else if (mq.addListener) mq.addListener(onMq);
+  }
+
   render();
   fromHash();
+  // The table answers from here on: time-to-interactive, measured by the
+  // browser tests (performance.getEntriesByName('kaudit-interactive')).
+  if (window.performance && performance.mark) performance.mark('kaudit-interactive');
   window.addEventListener('hashchange', fromHash);
 })();
