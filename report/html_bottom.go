@@ -41,11 +41,18 @@ type htmlBottom struct {
 
 // htmlFix is one fix and the exposed hosts it is the shortest fix for.
 type htmlFix struct {
-	ID          string // element id of its commands
-	Fix         string // the fix in words, from the message ("shortest fix: …")
-	Remediation string // the commands, copied by the button
+	ID          string     // element id of its commands
+	Fix         string     // the fix in words, from the message ("shortest fix: …")
+	Remediation string     // the commands
+	Steps       []htmlStep // Remediation step by step, each with its copy button
 	Hosts       []string
 	More        int
+}
+
+// htmlStep is one step of a fix: what it does in words (may be empty) and
+// the command line(s) its button copies.
+type htmlStep struct {
+	ID, Label, Cmd string
 }
 
 type htmlUnjudged struct {
@@ -56,11 +63,20 @@ type htmlUnjudged struct {
 // its last "shortest fix:" (or "fix:").
 var shortestFix = regexp.MustCompile(`(?:shortest fix|(?:^|[\s—-])fix):\s*([^;]+)$`)
 
+// clearIt finds what clears a leak that has occurred ("clear it: drain and
+// reboot; then shortest fix: …").
+var clearIt = regexp.MustCompile(`clear it:\s*([^;]+)`)
+
 func fixWords(message string) string {
-	if m := shortestFix.FindStringSubmatch(message); m != nil {
-		return strings.TrimSpace(m[1])
+	m := shortestFix.FindStringSubmatch(message)
+	if m == nil {
+		return ""
 	}
-	return ""
+	fix := strings.TrimSpace(m[1])
+	if c := clearIt.FindStringSubmatch(message); c != nil {
+		fix = strings.TrimSpace(c[1]) + ", then " + fix
+	}
+	return fix
 }
 
 // htmlBottomOf is nil when the report has no bottomCheck (another pack).
@@ -133,6 +149,9 @@ func htmlBottomOf(r *Report) *htmlBottom {
 			break
 		}
 		f.ID = "fix-" + strconv.Itoa(i+1)
+		for j, st := range remediationSteps(f.Remediation) {
+			f.Steps = append(f.Steps, htmlStep{ID: f.ID + "-" + strconv.Itoa(j+1), Label: st[0], Cmd: st[1]})
+		}
 		b.Fixes = append(b.Fixes, *f)
 	}
 	switch {

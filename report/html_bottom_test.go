@@ -10,7 +10,8 @@ func TestFixWords(t *testing.T) {
 	for _, c := range []struct{ msg, want string }{
 		{"kernel 3.10.0-957.el7.x86_64 is affected, kmem accounting is on — fix: boot with cgroup.memory=nokmem", "boot with cgroup.memory=nokmem"},
 		{"affected; kmem accounting is or will be on (runc); shortest fix: upgrade runc 1.0.0-rc10 to >= 1.0.0-rc94 (the kubelet is already safe)", "upgrade runc 1.0.0-rc10 to >= 1.0.0-rc94 (the kubelet is already safe)"},
-		{"the leak has occurred: x; clear it: drain and reboot; then shortest fix: nothing more: cgroup.memory=nokmem is in effect, the reboot clears what leaked", "nothing more: cgroup.memory=nokmem is in effect, the reboot clears what leaked"},
+		{"the leak has occurred: x; clear it: drain and reboot; then shortest fix: nothing more: cgroup.memory=nokmem is in effect, the reboot clears what leaked", "drain and reboot, then nothing more: cgroup.memory=nokmem is in effect, the reboot clears what leaked"},
+		{"affected; the leak has occurred: kernel log (dmesg): x; in effect now: y; clear it: drain and reboot; then shortest fix: boot with cgroup.memory=nokmem", "drain and reboot, then boot with cgroup.memory=nokmem"},
 		{"not exposed: prefix: suffix", ""},
 		{"", ""},
 	} {
@@ -27,6 +28,20 @@ func TestHTMLBottomLine(t *testing.T) {
 	}
 	if len(b.Fixes) != 1 || b.Fixes[0].Remediation != fixNokmem || len(b.Fixes[0].Hosts) != 2 || b.Fixes[0].Fix != "boot with cgroup.memory=nokmem" {
 		t.Errorf("fixes %+v", b.Fixes)
+	}
+	// A one-line remediation of the real pack: a step per "; ", each with
+	// its label and its own copy button.
+	r := finishedSample(t)
+	for i := range r.Hosts[0].Results {
+		if res := &r.Hosts[0].Results[i]; res.ID == "kmem.risk" {
+			res.Remediation = "kubectl drain <node> --ignore-daemonsets && reboot; verify after the reboot: cat /sys/fs/cgroup/memory/kubepods/memory.kmem.slabinfo (expect: Input/output error)"
+		}
+	}
+	b = htmlBottomOf(r)
+	if len(b.Fixes) != 2 || len(b.Fixes[0].Steps) != 2 || // a tie: the first host's fix first
+		b.Fixes[0].Steps[0] != (htmlStep{ID: "fix-1-1", Cmd: "kubectl drain <node> --ignore-daemonsets && reboot"}) ||
+		b.Fixes[0].Steps[1] != (htmlStep{ID: "fix-1-2", Label: "verify after the reboot", Cmd: "cat /sys/fs/cgroup/memory/kubepods/memory.kmem.slabinfo (expect: Input/output error)"}) {
+		t.Errorf("steps %+v", b.Fixes)
 	}
 	// 5,000 hosts: a handful of fixes, names capped, every host counted.
 	big := bigReport(5000)
