@@ -21,6 +21,7 @@ import (
 type htmlView struct {
 	Title        string
 	Inventory    string
+	InvName      string // the inventory file's name (htmlInventoryName), for the heading
 	ToolVersion  string
 	PolicyDigest string
 	PolicyShort  string
@@ -97,6 +98,7 @@ func htmlViewOf(r *Report) htmlView {
 	clean := func(s string) string { return cleanText(s, false) }
 	v := htmlView{
 		Inventory:    clean(r.Inventory),
+		InvName:      htmlInventoryName(r),
 		ToolVersion:  clean(r.ToolVersion),
 		PolicyDigest: clean(r.PolicyDigest),
 		PolicyShort:  clean(shortDigest(r.PolicyDigest)),
@@ -206,16 +208,28 @@ func htmlViewOf(r *Report) htmlView {
 // without extension, never a directory that may be temporary) and the run's
 // start in UTC to the minute.
 func htmlTitle(r *Report) string {
-	name := path.Base(filepath.ToSlash(r.Inventory))
-	name = strings.TrimSuffix(name, path.Ext(name))
-	if name == "" || name == "." || name == "/" {
-		name = "fleet"
+	t := "kaudit · " + htmlInventoryName(r)
+	if r.Inventory == "" {
+		t = "kaudit · fleet"
 	}
-	t := "kaudit · " + cleanText(name, false)
 	if at, err := time.Parse(time.RFC3339, r.StartedAt); err == nil {
 		t += " · " + at.UTC().Format("2006-01-02 15:04") + " UTC"
 	}
 	return t
+}
+
+// htmlInventoryName is the inventory's name: its file's base name without
+// extension ("prod" for /tmp/x/prod.hcl), "" without an inventory.
+func htmlInventoryName(r *Report) string {
+	if r.Inventory == "" {
+		return ""
+	}
+	name := path.Base(filepath.ToSlash(r.Inventory))
+	name = strings.TrimSuffix(name, path.Ext(name))
+	if name == "" || name == "." || name == "/" {
+		return "fleet"
+	}
+	return cleanText(name, false)
 }
 
 func htmlVerdictOf(r *Report) htmlVerdict {

@@ -74,6 +74,24 @@ func TestHTMLTitle(t *testing.T) {
 	}
 }
 
+// TestHTMLHeading: the page's heading names the inventory, never its
+// (possibly temporary) directory, which stays in the heading's tooltip.
+func TestHTMLHeading(t *testing.T) {
+	for _, tc := range []struct{ inv, want string }{
+		{"/var/lib/kaudit-testfleet/r1/inventory.hcl", `<h1 title="/var/lib/kaudit-testfleet/r1/inventory.hcl">inventory</h1>`},
+		{"prod <east>.hcl", `<h1 title="prod &lt;east&gt;.hcl">prod &lt;east&gt;</h1>`},
+		{"", `<h1>(no inventory)</h1>`},
+	} {
+		var b strings.Builder
+		if err := (HTML{}).Render(&b, &Report{Inventory: tc.inv, FailOn: "high"}); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), tc.want) {
+			t.Errorf("inventory %q: no %s in the page", tc.inv, tc.want)
+		}
+	}
+}
+
 func TestHTMLMatrixOrder(t *testing.T) {
 	r := &Report{FailOn: "high", Checks: []policies.CheckInfo{
 		{ID: "kmem.b", Severity: "low"}, {ID: "kmem.a", Severity: "low"},
