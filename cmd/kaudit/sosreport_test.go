@@ -118,10 +118,7 @@ func readJSONReport(t *testing.T, p string) *report.Report {
 // bundled in docker-ce, RHEL's docker and containerd.io: judged from the
 // version the report shows, unknown saying why when it shows none.
 func TestEvalSosreportBundledRunc(t *testing.T) {
-	seeds := map[string]sostest.Host{}
-	for _, h := range sostest.Seeds() {
-		seeds[h.Fixture] = h
-	}
+	seeds := sostest.SeedsByFixture()
 	down := func(h sostest.Host) sostest.Host { h.DockerDown = true; return h }
 	tests := []struct {
 		name   string

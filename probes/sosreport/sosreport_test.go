@@ -278,10 +278,7 @@ func TestXZHugeDictionaryRefused(t *testing.T) {
 // runc component, docker info's runc commit or (RHEL's docker) the package;
 // without them the runc section says why and no version is invented.
 func TestBundledRunc(t *testing.T) {
-	seeds := map[string]sostest.Host{}
-	for _, h := range sostest.Seeds() {
-		seeds[h.Fixture] = h
-	}
+	seeds := sostest.SeedsByFixture()
 	down := func(h sostest.Host) sostest.Host { h.DockerDown = true; return h }
 	tests := []struct {
 		name                         string

@@ -347,6 +347,15 @@ func WriteArchive(dir, top, kind string, files map[string][]byte, links map[stri
 	return p, os.WriteFile(p, out.Bytes(), 0o644)
 }
 
+// SeedsByFixture is Seeds keyed by fixture name.
+func SeedsByFixture() map[string]Host {
+	m := map[string]Host{}
+	for _, h := range Seeds() {
+		m[h.Fixture] = h
+	}
+	return m
+}
+
 // Seeds are the seed hosts' sosreports: the fixture and the packages its
 // author's node had (the versions its --version outputs show).
 func Seeds() []Host {
