@@ -173,15 +173,17 @@ now() {
 	case $u in '' | *[!0-9]*) ;; *) NOW=$u NOWC=$((u * 100 + c)) ;; esac
 }
 
-# left [MAX]: LEFT = whole seconds left of the node budget, at most MAX. The
-# last RESERVE seconds (a sixth of the budget, at least 3; a third of a
-# budget under 10 s: reaping walks the process table, slow on a loaded node) are kept for
-# reaping a command that ran out of time and for the sections after it, so a
-# timed-out command does not meet the watchdog. Counted in hundredths (the
-# whole-second clock alone could hand out up to a second that is not left).
+# left [MAX [MORE]]: LEFT = whole seconds left of the node budget, at most
+# MAX. The last RESERVE seconds (a sixth of the budget, at least 3; a third
+# of a budget under 10 s: reaping walks the process table, slow on a loaded
+# node), and MORE on top for a section that still has work after its
+# command is reaped, are kept for reaping a command that ran out of time and
+# for the sections after it, so a timed-out command does not meet the
+# watchdog. Counted in hundredths (the whole-second clock alone could hand
+# out up to a second that is not left).
 left() {
 	now
-	LEFT=$(((DLC - NOWC) / 100 - RESERVE))
+	LEFT=$(((DLC - NOWC) / 100 - RESERVE - ${2:-0}))
 	[ "$LEFT" -lt 0 ] && LEFT=0
 	if [ -n "${1:-}" ] && [ "$LEFT" -gt "$1" ]; then LEFT=$1; fi
 }
@@ -978,8 +980,7 @@ klog() {
 	b kernel_log "$src"
 	# 2 s more than the reserve: after the command is reaped, awk still
 	# scans what is in the pipe, and its counts are the section's evidence
-	left "$KLOG_SECS"
-	[ "$LEFT" -gt 2 ] && [ "$LEFT" -lt "$KLOG_SECS" ] && LEFT=$((LEFT - 2))
+	left "$KLOG_SECS" 2
 	if [ "$LEFT" -lt 1 ]; then
 		printf 'rc 124\nwhy budget\n'
 		spent kernel_log
