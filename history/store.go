@@ -139,12 +139,37 @@ func open(target string) (*Store, error) {
 }
 
 func (s *Store) ping(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, connectTimeout+5*time.Second)
-	defer cancel()
-	if err := s.db.PingContext(ctx); err != nil {
-		return s.fail("connect", err)
+	wait := connectTimeout + 5*time.Second
+	if s.engine == EngineSQLite {
+		wait = BusyTimeout
 	}
-	return nil
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	for delay := 5 * time.Millisecond; ; delay = min(2*delay, 250*time.Millisecond) {
+		err := s.db.PingContext(ctx)
+		if err == nil {
+			return nil
+		}
+		// A new SQLite connection runs its pragmas; switching a file that
+		// another process is creating at the same moment to WAL returns
+		// SQLITE_BUSY at once, without waiting for busy_timeout. Wait and
+		// open the connection again.
+		if s.engine != EngineSQLite || !sqliteBusy(err) {
+			return s.fail("connect", err)
+		}
+		select {
+		case <-ctx.Done():
+			return s.fail("connect", err)
+		case <-time.After(delay):
+		}
+	}
+}
+
+// sqliteBusy reports whether err is SQLite's SQLITE_BUSY (its primary code,
+// 5, whatever the extended code).
+func sqliteBusy(err error) bool {
+	var c interface{ Code() int }
+	return errors.As(err, &c) && c.Code()&0xff == 5
 }
 
 // q rewrites the ? placeholders of the shared SQL into PostgreSQL's $N.

@@ -375,3 +375,25 @@ func TestConcurrentWritersPostgres(t *testing.T) {
 		t.Fatalf("Runs = %d, %v; want 20", len(runs), err)
 	}
 }
+
+type codeErr int
+
+func (e codeErr) Error() string { return fmt.Sprintf("sqlite code %d", int(e)) }
+func (e codeErr) Code() int     { return int(e) }
+
+func TestSQLiteBusy(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{codeErr(5), true},
+		{fmt.Errorf("open: %w", codeErr(5|2<<8)), true}, // SQLITE_BUSY_SNAPSHOT
+		{codeErr(6), false},                             // SQLITE_LOCKED
+		{codeErr(517), true},
+		{errors.New("database is locked"), false},
+	} {
+		if got := sqliteBusy(tc.err); got != tc.want {
+			t.Errorf("sqliteBusy(%v) = %v, want %v", tc.err, got, tc.want)
+		}
+	}
+}
