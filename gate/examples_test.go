@@ -10,7 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kaudit/kaudit/internal/audit"
+	"github.com/kaudit/kaudit/probes/facts"
+	"github.com/kaudit/kaudit/internal/pipeline"
 	"github.com/kaudit/kaudit/inventory"
 	"github.com/kaudit/kaudit/policies"
 	"github.com/kaudit/kaudit/report"
@@ -40,18 +41,18 @@ func testEngine(t *testing.T) *policies.Engine {
 
 // readFleet reads a fleet facts file, keeping the hosts of group (as
 // --limit group=NAME would).
-func readFleet(t *testing.T, path, group string) []audit.FleetHost {
+func readFleet(t *testing.T, path, group string) []facts.FleetHost {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	ff, err := audit.ReadFleetFacts(f)
+	ff, err := facts.ReadFleetFacts(f)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []audit.FleetHost
+	var out []facts.FleetHost
 	for _, h := range ff.Hosts {
 		if group == "" || slices.Contains(h.Groups, group) {
 			out = append(out, h)
@@ -63,7 +64,7 @@ func readFleet(t *testing.T, path, group string) []audit.FleetHost {
 	return out
 }
 
-func invHosts(hosts []audit.FleetHost) []*inventory.Host {
+func invHosts(hosts []facts.FleetHost) []*inventory.Host {
 	out := make([]*inventory.Host, len(hosts))
 	for i, h := range hosts {
 		out[i] = &inventory.Host{Name: h.Name, Address: h.Address, Groups: h.Groups, Labels: h.Labels}
@@ -72,7 +73,7 @@ func invHosts(hosts []audit.FleetHost) []*inventory.Host {
 }
 
 // runGate runs a plan file over hosts as kaudit gate --facts does.
-func runGate(t *testing.T, planFile string, hosts []audit.FleetHost, waivers []*inventory.Waiver) *Outcome {
+func runGate(t *testing.T, planFile string, hosts []facts.FleetHost, waivers []*inventory.Waiver) *gateOutcome {
 	t.Helper()
 	p, _, diags := Load(planFile)
 	if diags.HasErrors() {
@@ -86,8 +87,8 @@ func runGate(t *testing.T, planFile string, hosts []audit.FleetHost, waivers []*
 	if diags.HasErrors() {
 		t.Fatalf("resolve: %v", diags)
 	}
-	out, err := Evaluate(context.Background(), testEngine(t), p, targets, hosts, Options{
-		Meta:    audit.Meta{ToolVersion: "test", FailOn: "high", StartedAt: time.Unix(0, 0), History: flatHistory},
+	out, err := judge(context.Background(), testEngine(t), p, targets, hosts, runOptions{
+		Meta:    pipeline.Meta{ToolVersion: "test", FailOn: "high", StartedAt: time.Unix(0, 0), History: flatHistory},
 		Workers: 2,
 		Waivers: waivers,
 		Now:     time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC),
@@ -297,7 +298,7 @@ func BenchmarkProject(b *testing.B) {
 func BenchmarkGate(b *testing.B) {
 	t := &testing.T{}
 	base := readFleet(t, fleetFile, "workers")[0]
-	hosts := make([]audit.FleetHost, 100)
+	hosts := make([]facts.FleetHost, 100)
 	names := make([]string, len(hosts))
 	for i := range hosts {
 		hosts[i] = base
@@ -315,7 +316,7 @@ func BenchmarkGate(b *testing.B) {
 	}
 	b.ResetTimer()
 	for b.Loop() {
-		out, err := Evaluate(context.Background(), eng, p, targets, hosts, Options{Meta: audit.Meta{FailOn: "high", History: flatHistory}})
+		out, err := judge(context.Background(), eng, p, targets, hosts, runOptions{Meta: pipeline.Meta{FailOn: "high", History: flatHistory}})
 		if err != nil || out.Report.Plan.Verdict != Go {
 			b.Fatalf("err %v verdict %+v", err, out.Report.Plan)
 		}
@@ -325,7 +326,7 @@ func BenchmarkGate(b *testing.B) {
 
 // flatHistory is a flat input.history: kmem.memcg_forecast passes (without
 // a history it is unknown, which blocks).
-func flatHistory(audit.FleetHost) map[string]any {
+func flatHistory(facts.FleetHost) map[string]any {
 	return map[string]any{"runs": 3, "span_hours": 48, "num_cgroups": map[string]any{
 		"points": 3, "span_hours": 48, "first": 57, "last": 57, "last_at_ns": int64(1e18), "slope_per_day": 0.0, "restart": ""}}
 }

@@ -1,56 +1,35 @@
 package gate
 
 import (
-	"context"
-	"time"
-
-	"github.com/kaudit/kaudit/internal/audit"
-	"github.com/kaudit/kaudit/inventory"
-	"github.com/kaudit/kaudit/policies"
+	"github.com/kaudit/kaudit/probes/facts"
 	"github.com/kaudit/kaudit/report"
-	"github.com/kaudit/kaudit/waiver"
 )
 
-// Options are what a gate run needs besides the plan and the hosts.
-type Options struct {
-	Meta    audit.Meta // report metadata; FailOn is the gate's threshold
-	Workers int        // hosts evaluated at once
-	// Waivers are the inventory's waivers, applied to current and projected
-	// results alike; Now is the clock they expire by (zero: time.Now).
-	Waivers []*inventory.Waiver
-	Now     time.Time
-}
-
-// Outcome is a gate run's result.
-type Outcome struct {
-	// Report is the current report with every host's Projected results,
-	// Gate and GateBlockers, and the fleet verdict in Plan.
-	Report *report.Report
-	// Projected is the fleet after the plan: the targeted hosts with their
-	// projected facts (Facts.Predicted set), the others as they are.
-	Projected []audit.FleetHost
-	// Projections holds each targeted, reachable host's projection.
+// Stage is kaudit gate's stage of the pipeline (it implements
+// pipeline.Gate): the hosts' current facts are projected through their
+// change, the projected fleet is evaluated (every host, so fleet-wide
+// policies see the fleet as it will be), the waivers are applied to both,
+// and Decide judges. Targets come from Plan.Resolve.
+type Stage struct {
+	Plan    *Plan
+	Targets map[string]*Target
+	// Projections holds, once Project ran, each targeted, reachable host's
+	// projection.
 	Projections map[string]Projection
-	// Notices are the waivers' problems (expired, expiring, unused, critical).
-	Notices []waiver.Notice
 }
 
-// Evaluate runs the gate: it evaluates the hosts' current facts, projects
-// the targeted hosts' facts through their change, evaluates the projected
-// fleet (every host, so fleet-wide policies see the fleet as it will be),
-// applies the waivers to both and decides. targets come from Plan.Resolve.
-func Evaluate(ctx context.Context, eng *policies.Engine, p *Plan, targets map[string]*Target, hosts []audit.FleetHost, opts Options) (*Outcome, error) {
-	now := opts.Now
-	if now.IsZero() {
-		now = time.Now()
-	}
-	cur := audit.Evaluate(ctx, eng, hosts, opts.Meta, opts.Workers)
+// NewStage is the gate stage of plan p for the resolved targets.
+func NewStage(p *Plan, targets map[string]*Target) *Stage {
+	return &Stage{Plan: p, Targets: targets, Projections: map[string]Projection{}}
+}
 
-	out := &Outcome{Projections: map[string]Projection{}}
-	projected := make([]audit.FleetHost, len(hosts))
+// Project returns the fleet after the plan: the targeted hosts with their
+// projected facts (Facts.Predicted set), the others as they are.
+func (s *Stage) Project(hosts []facts.FleetHost) ([]facts.FleetHost, error) {
+	projected := make([]facts.FleetHost, len(hosts))
 	for i, h := range hosts {
 		projected[i] = h
-		t := targets[h.Name]
+		t := s.Targets[h.Name]
 		if t == nil || h.Facts == nil {
 			continue
 		}
@@ -58,13 +37,16 @@ func Evaluate(ctx context.Context, eng *policies.Engine, p *Plan, targets map[st
 		if err != nil {
 			return nil, err
 		}
-		out.Projections[h.Name] = pr
+		s.Projections[h.Name] = pr
 		projected[i].Facts = pr.Facts
 	}
-	after := audit.Evaluate(ctx, eng, projected, opts.Meta, opts.Workers)
-	Attach(cur, after, out.Projections)
-	out.Notices = waiver.Apply(cur, opts.Waivers, eng.Checks(), now)
-	Decide(cur, p, targets)
-	out.Report, out.Projected = cur, projected
-	return out, nil
+	return projected, nil
 }
+
+// Attach records every host's projected results in the current report.
+func (s *Stage) Attach(current, projected *report.Report) {
+	Attach(current, projected, s.Projections)
+}
+
+// Decide sets each host's gate and the fleet verdict.
+func (s *Stage) Decide(r *report.Report) { Decide(r, s.Plan, s.Targets) }

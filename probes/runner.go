@@ -35,9 +35,6 @@ type Options struct {
 	// transport.DefaultMaxStdout. Beyond it the output is cut and the facts
 	// marked truncated.
 	HostCap int64
-	// Progress, when set, is called once per host as it finishes (and for
-	// hosts never started after cancellation), from one goroutine at a time.
-	Progress func(done, total int, o *Outcome)
 	// Now is the clock; default time.Now.
 	Now func() time.Time
 }
@@ -52,15 +49,25 @@ type Outcome struct {
 	Duration time.Duration
 }
 
-// Collect reaches every host in parallel and returns the outcomes in input
-// order. Concurrency is capped globally (opts.Concurrency), per group
+// Collect reaches every host in parallel (see Each) and returns the
+// outcomes in input order.
+func Collect(ctx context.Context, hosts []*inventory.Host, inv *inventory.Inventory, opts Options) []*Outcome {
+	outcomes := make([]*Outcome, len(hosts))
+	Each(ctx, hosts, inv, opts, func(i int, o *Outcome) { outcomes[i] = o })
+	return outcomes
+}
+
+// Each reaches every host in parallel and calls yield with each host's
+// index and outcome as the host finishes (and for hosts never started
+// after cancellation), from one goroutine at a time; it returns when every
+// host has been yielded. Concurrency is capped globally (opts.Concurrency), per group
 // (inventory Group.Concurrency, else the host's Concurrency) and per first
 // bastion (Bastion.Concurrency, default 8); a host waiting on a group or
 // bastion cap does not hold a global slot. Cancelling ctx stops new
 // connections and closes open ones: hosts already done keep their facts, the
 // rest are unreachable with reason timeout and an error saying the run was
 // interrupted.
-func Collect(ctx context.Context, hosts []*inventory.Host, inv *inventory.Inventory, opts Options) []*Outcome {
+func Each(ctx context.Context, hosts []*inventory.Host, inv *inventory.Inventory, opts Options, yield func(i int, o *Outcome)) {
 	opts.Concurrency = max(opts.Concurrency, 0)
 	if opts.Concurrency == 0 {
 		opts.Concurrency = DefaultConcurrency
@@ -82,21 +89,13 @@ func Collect(ctx context.Context, hosts []*inventory.Host, inv *inventory.Invent
 		tr = byTransport{ssh: ssh, local: transport.NewLocal(transport.LocalOptions{MaxStdout: opts.HostCap, HoldStdin: true})}
 	}
 
-	outcomes := make([]*Outcome, len(hosts))
 	s := newScheduler(hosts, inv, opts.Concurrency)
 	type done struct {
 		i int
 		o *Outcome
 	}
 	results := make(chan done)
-	finished := 0
-	report := func(i int, o *Outcome) {
-		outcomes[i] = o
-		finished++
-		if opts.Progress != nil {
-			opts.Progress(finished, len(hosts), o)
-		}
-	}
+	report := yield
 	cancelled := ctx.Done()
 	for {
 		if ctx.Err() == nil {
@@ -121,7 +120,6 @@ func Collect(ctx context.Context, hosts []*inventory.Host, inv *inventory.Invent
 			cancelled = nil
 		}
 	}
-	return outcomes
 }
 
 // byTransport picks the transport by the host's Transport setting.

@@ -119,15 +119,16 @@ func TestCollectOrderAndGlobalCap(t *testing.T) {
 	hosts := hostsNamed(40, "n")
 	fake := newFake(t, jitter)
 	progress := 0
-	outs := Collect(context.Background(), hosts, nil, Options{Concurrency: 3, Transport: fake,
-		Progress: func(done, total int, o *Outcome) {
-			progress++
-			if done != progress || total != len(hosts) || o == nil {
-				t.Errorf("progress(%d, %d) after %d calls", done, total, progress)
-			}
-		}})
-	if len(outs) != len(hosts) || progress != len(hosts) {
-		t.Fatalf("%d outcomes, %d progress calls", len(outs), progress)
+	outs := make([]*Outcome, len(hosts))
+	Each(context.Background(), hosts, nil, Options{Concurrency: 3, Transport: fake}, func(i int, o *Outcome) {
+		progress++
+		if outs[i] != nil || o == nil {
+			t.Errorf("yield(%d) twice or nil after %d calls", i, progress)
+		}
+		outs[i] = o
+	})
+	if progress != len(hosts) {
+		t.Fatalf("%d yields, want %d", progress, len(hosts))
 	}
 	for i, o := range outs {
 		if o.Host != hosts[i] || o.Facts == nil || o.Facts.Hostname != hosts[i].Name || o.Err != nil {
@@ -229,12 +230,13 @@ func TestCollectCancelKeepsFinished(t *testing.T) {
 		return &transport.Error{Reason: transport.ReasonTimeout, Host: h.Name, Msg: "interrupted", Err: rctx.Err()}
 	})
 	calls := 0
-	outs := Collect(ctx, hosts, nil, Options{Concurrency: 8, Transport: fake, Progress: func(done, total int, o *Outcome) {
-		calls++
-		if done == 5 {
+	outs := make([]*Outcome, len(hosts))
+	Each(ctx, hosts, nil, Options{Concurrency: 8, Transport: fake}, func(i int, o *Outcome) {
+		outs[i] = o
+		if calls++; calls == 5 {
 			cancel()
 		}
-	}})
+	})
 	if calls != len(hosts) {
 		t.Fatalf("progress called %d times, want %d", calls, len(hosts))
 	}

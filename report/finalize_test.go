@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -226,14 +227,22 @@ func TestApplyBaselineTransitions(t *testing.T) {
 	}
 }
 
-func TestWaiverNotice(t *testing.T) {
-	n := WaiverNotice(NoticeWarning, "kmem.runc", "prod.hcl:86:1", "expires on 2026-03-09 (in 7 days)")
-	want := Notice{Level: "warning", Subject: `waiver "kmem.runc"`, Position: "prod.hcl:86:1", Message: "expires on 2026-03-09 (in 7 days)"}
-	if n != want {
-		t.Errorf("WaiverNotice = %+v, want %+v", n, want)
+func TestNoticeString(t *testing.T) {
+	for _, tc := range []struct {
+		n    Notice
+		want string
+	}{
+		{Notice{Level: NoticeWarning, Subject: `waiver "kmem.runc"`, Position: "prod.hcl:86:1", Message: "expires on 2026-03-09 (in 7 days)"}, `prod.hcl:86:1: warning: waiver "kmem.runc": expires on 2026-03-09 (in 7 days)`},
+		{Notice{Level: NoticeError, Message: "m"}, "error: m"},
+	} {
+		if got := tc.n.String(); got != tc.want {
+			t.Errorf("String() = %q, want %q", got, tc.want)
+		}
 	}
-	// The label is quoted as Go quotes it: a control byte shows as text.
-	if n := WaiverNotice(NoticeError, "kmem.\x1b[2Jx", "", "m"); n.Subject != `waiver "kmem.\x1b[2Jx"` {
-		t.Errorf("subject %q", n.Subject)
-	}
+}
+
+// waiverNotice is the notice package waiver gives for a problem with the
+// waiver whose block label is label.
+func waiverNotice(level, label, position, message string) Notice {
+	return Notice{Level: level, Subject: fmt.Sprintf("waiver %q", label), Position: position, Message: message}
 }

@@ -548,10 +548,10 @@ func sampleGateReport() *Report {
 // waivers: one expired, one expiring, one matching no check.
 func sampleNotices() []Notice {
 	return []Notice{
-		WaiverNotice(NoticeError, "kmem.runc", "inventories/prod.hcl:86:1", "expired on 2026-02-28 and was not applied: 2 result(s) on 2 host(s) keep their fail/unknown status; extend it or fix the hosts"),
-		WaiverNotice(NoticeWarning, "kmem.runc", "inventories/prod.hcl:96:1", "expires on 2026-03-09 (in 7 days); extend it or fix the hosts before then"),
-		WaiverNotice(NoticeWarning, "kmem.kmem_acct", "inventories/prod.hcl:104:1", "matches no check of the loaded policy packs (\"kmem.kmem_acct\")"),
-		WaiverNotice(NoticeError, "kmem.risk", "inventories/prod.hcl:86:1", "kmem.risk is a critical check: not waived on 1 result(s) because the waiver does not set allow_critical = true"),
+		waiverNotice(NoticeError, "kmem.runc", "inventories/prod.hcl:86:1", "expired on 2026-02-28 and was not applied: 2 result(s) on 2 host(s) keep their fail/unknown status; extend it or fix the hosts"),
+		waiverNotice(NoticeWarning, "kmem.runc", "inventories/prod.hcl:96:1", "expires on 2026-03-09 (in 7 days); extend it or fix the hosts before then"),
+		waiverNotice(NoticeWarning, "kmem.kmem_acct", "inventories/prod.hcl:104:1", "matches no check of the loaded policy packs (\"kmem.kmem_acct\")"),
+		waiverNotice(NoticeError, "kmem.risk", "inventories/prod.hcl:86:1", "kmem.risk is a critical check: not waived on 1 result(s) because the waiver does not set allow_critical = true"),
 	}
 }
 

@@ -21,7 +21,7 @@ func hostileEverywhere() *Report {
 	r.Checks[0].Title = `</script><script>alert(6)</script>` // kmem.kernel
 	r.Plan.Reasons = append(r.Plan.Reasons, `<iframe src=javascript:alert(7)>`)
 	r.Baseline = `base.json"><img src=x>`
-	r.Notices = []Notice{WaiverNotice(NoticeError, `<img src=x onerror=alert(9)>`, `inv.hcl"><script>alert(10)</script>`, `expired <iframe src=javascript:alert(11)>`)}
+	r.Notices = []Notice{waiverNotice(NoticeError, `<img src=x onerror=alert(9)>`, `inv.hcl"><script>alert(10)</script>`, `expired <iframe src=javascript:alert(11)>`)}
 	for i := range r.Hosts[0].Projected {
 		if p := &r.Hosts[0].Projected[i]; p.ID == "kmem.risk" {
 			p.Evidence[EvidencePredicted] = map[string]string{`<img src=x onerror=alert(12)>`: `</script><script>alert(13)</script>`}

@@ -304,7 +304,7 @@ func hostileGateReport() *Report {
 			p.Evidence[EvidencePredicted] = map[string]string{"kernel.upstream\x01": "4.4.262\x1b[8m\ufffe"}
 		}
 	}
-	r.Notices = []Notice{WaiverNotice(NoticeError, "kmem.runc", "inv.hcl\x1b[31m:1:1\x07", "expired <b>on</b>\x1b]0;owned\x07 2026-01-01\x0c")}
+	r.Notices = []Notice{waiverNotice(NoticeError, "kmem.runc", "inv.hcl\x1b[31m:1:1\x07", "expired <b>on</b>\x1b]0;owned\x07 2026-01-01\x0c")}
 	Finalize(r, "high")
 	return r
 }

@@ -3,8 +3,8 @@
 package report
 
 import (
-	"fmt"
 	"io"
+	"strings"
 
 	"github.com/kaudit/kaudit/policies"
 	"github.com/kaudit/kaudit/probes/facts"
@@ -71,12 +71,16 @@ type Notice struct {
 	Position string `json:"position,omitempty"`
 }
 
-// WaiverNotice is the Notice for a problem with the waiver whose block label
-// (first check id) is waiver, declared at position (file:line:col). The CLI
-// turns each waiver.Notice into one: report cannot import waiver, which
-// imports report.
-func WaiverNotice(level, waiver, position, message string) Notice {
-	return Notice{Level: level, Subject: fmt.Sprintf("waiver %q", waiver), Position: position, Message: message}
+// String formats the notice as "position: level: subject: message", the
+// form the CLI prints on stderr.
+func (n Notice) String() string {
+	var b strings.Builder
+	for _, part := range []string{n.Position, n.Level, n.Subject} {
+		if part != "" {
+			b.WriteString(part + ": ")
+		}
+	}
+	return b.String() + n.Message
 }
 
 // Baseline marks of policies.Result.Baseline.

@@ -20,26 +20,10 @@ import (
 // ExpiringWithin is how far ahead an expiry is warned about.
 const ExpiringWithin = 14 * 24 * time.Hour
 
-// Notice levels.
-const (
-	LevelError   = "error"   // the waiver does not do what its author meant
-	LevelWarning = "warning" // it works, but needs attention soon
-)
-
-// Notice is a problem with one waiver found while applying it. Notices
-// never change an exit code: the results a waiver does not cover keep their
-// status and decide it.
-type Notice struct {
-	Level   string
-	Waiver  string // the block label: its first check id
-	Pos     string // file:line:col of the waiver block
-	Message string
-}
-
-// String formats the notice as "file:line:col: level: waiver "id": message".
-func (n Notice) String() string {
-	return fmt.Sprintf("%s: %s: waiver %q: %s", n.Pos, n.Level, n.Waiver, n.Message)
-}
+// Notice levels: report.NoticeError (the waiver does not do what its
+// author meant) and report.NoticeWarning (it works, but needs attention
+// soon). Notices never change an exit code: the results a waiver does not
+// cover keep their status and decide it.
 
 // Covers reports whether w applies to a host with this name and groups:
 // the name matches one of w.Hosts (path.Match globs; none = every host) and
@@ -123,12 +107,12 @@ type usage struct {
 // order that covers the host and the check, has not expired at now, and
 // either the check is not critical or the waiver sets allow_critical. The
 // result's status becomes waived and its Waiver records the waiver and the
-// original status. r is then finalized again (report.Finalize with its own
-// FailOn) so host statuses, the summary and the exit code reflect it.
+// original status. r is not finalized: the pipeline applies waivers before
+// its one report.Finalize, which derives host statuses and the summary.
 //
 // checks are the loaded packs' checks: a waiver none of whose ids or globs
 // names one of them is reported. The notices come in waiver order.
-func Apply(r *report.Report, ws []*inventory.Waiver, checks []policies.CheckInfo, now time.Time) []Notice {
+func Apply(r *report.Report, ws []*inventory.Waiver, checks []policies.CheckInfo, now time.Time) []report.Notice {
 	if len(ws) == 0 {
 		return nil
 	}
@@ -177,9 +161,7 @@ func Apply(r *report.Report, ws []*inventory.Waiver, checks []policies.CheckInfo
 		waive(h.Results)
 		waive(h.Projected)
 	}
-	report.Finalize(r, r.FailOn)
-
-	var out []Notice
+	var out []report.Notice
 	for i, w := range ws {
 		out = append(out, notices(w, use[i], checks, len(r.Hosts), now)...)
 	}
@@ -187,28 +169,28 @@ func Apply(r *report.Report, ws []*inventory.Waiver, checks []policies.CheckInfo
 }
 
 // notices turns one waiver's usage into notices.
-func notices(w *inventory.Waiver, u usage, checks []policies.CheckInfo, nhosts int, now time.Time) []Notice {
-	var out []Notice
+func notices(w *inventory.Waiver, u usage, checks []policies.CheckInfo, nhosts int, now time.Time) []report.Notice {
+	var out []report.Notice
 	add := func(level, format string, args ...any) {
-		out = append(out, Notice{Level: level, Waiver: label(w), Pos: w.DeclRange.String(), Message: fmt.Sprintf(format, args...)})
+		out = append(out, report.Notice{Level: level, Subject: fmt.Sprintf("waiver %q", label(w)), Position: w.DeclRange.String(), Message: fmt.Sprintf(format, args...)})
 	}
 	if w.Expired(now) {
 		if n := sumValues(u.expired); n > 0 {
-			add(LevelError, "expired on %s and was not applied: %d result(s) on %d host(s) keep their fail/unknown status; extend it or fix the hosts", Day(w), n, len(u.expired))
+			add(report.NoticeError, "expired on %s and was not applied: %d result(s) on %d host(s) keep their fail/unknown status; extend it or fix the hosts", Day(w), n, len(u.expired))
 		} else {
-			add(LevelError, "expired on %s and was not applied (it covers no failing result now); remove it", Day(w))
+			add(report.NoticeError, "expired on %s and was not applied (it covers no failing result now); remove it", Day(w))
 		}
 	} else if expiringSoon(w, now) {
-		add(LevelWarning, "expires on %s (%s); extend it or fix the hosts before then", Day(w), inDays(daysLeft(w, now)))
+		add(report.NoticeWarning, "expires on %s (%s); extend it or fix the hosts before then", Day(w), inDays(daysLeft(w, now)))
 	}
 	for _, id := range sortedKeys(u.critical) {
-		add(LevelError, "%s is a critical check: not waived on %d result(s) because the waiver does not set allow_critical = true", id, u.critical[id])
+		add(report.NoticeError, "%s is a critical check: not waived on %d result(s) because the waiver does not set allow_critical = true", id, u.critical[id])
 	}
 	if len(coveredChecks(w, checks)) == 0 {
-		add(LevelWarning, "matches no check of the loaded policy packs (%s)", joinQuoted(w.Checks))
+		add(report.NoticeWarning, "matches no check of the loaded policy packs (%s)", joinQuoted(w.Checks))
 	}
 	if u.hosts == 0 {
-		add(LevelWarning, "matches none of the %d host(s) in this run", nhosts)
+		add(report.NoticeWarning, "matches none of the %d host(s) in this run", nhosts)
 	}
 	return out
 }

@@ -184,6 +184,7 @@ func TestApply(t *testing.T) {
 			r := fleet()
 			before := statuses(r)
 			got := Apply(r, tt.waivers, checks, now)
+			report.Finalize(r, r.FailOn) // as the pipeline does after the waivers
 			after := statuses(r)
 			want := map[string]bool{}
 			for _, k := range tt.waived {
@@ -219,6 +220,7 @@ func TestApplyRecordsWaiver(t *testing.T) {
 	w := waiverOf([]string{"kmem.kubelet"}, func(w *inventory.Waiver) { w.Hosts = []string{"worker-002"} })
 	r.Hosts[1].Projected = []policies.Result{res("kmem.kubelet", "high", "fail"), res("kmem.runc", "high", "fail")}
 	Apply(r, []*inventory.Waiver{w}, checks, now)
+	report.Finalize(r, r.FailOn)
 
 	var got *policies.Result
 	for i := range r.Hosts[1].Results {

@@ -23,7 +23,6 @@ import (
 	"path/filepath"
 	"sort"
 
-	"github.com/kaudit/kaudit/internal/audit"
 	"github.com/kaudit/kaudit/probes/facts"
 )
 
@@ -62,14 +61,14 @@ func run(n int, dir, out string, unreachable int) error {
 	}
 	bw := bufio.NewWriterSize(w, 1<<20)
 	// Written host by host: the generator itself stays small at any N.
-	head, err := json.Marshal(audit.FleetFacts{Schema: audit.FleetSchema, ToolVersion: "genfacts", Inventory: "generated", CollectedAt: "2026-12-03T12:00:00Z", Hosts: []audit.FleetHost{}})
+	head, err := json.Marshal(facts.FleetFacts{Schema: facts.FleetSchema, ToolVersion: "genfacts", Inventory: "generated", CollectedAt: "2026-12-03T12:00:00Z", Hosts: []facts.FleetHost{}})
 	if err != nil {
 		return err
 	}
 	bw.Write(head[:len(head)-2]) // drop "]}"
 	for i := range n {
 		name := fmt.Sprintf("node-%05d.rack%02d.example.com", i, i%40)
-		h := audit.FleetHost{Name: name, Address: fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255), Groups: []string{"k8s", fmt.Sprintf("rack%02d", i%40)}, Labels: map[string]string{"rack": fmt.Sprintf("%02d", i%40)}, DurationMS: int64(200 + i%700)}
+		h := facts.FleetHost{Name: name, Address: fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255), Groups: []string{"k8s", fmt.Sprintf("rack%02d", i%40)}, Labels: map[string]string{"rack": fmt.Sprintf("%02d", i%40)}, DurationMS: int64(200 + i%700)}
 		if unreachable > 0 && i%unreachable == unreachable-1 {
 			h.Reason, h.Error = "timeout", "no answer within connect_timeout 10s"
 		} else {

@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/kaudit/kaudit/internal/audit"
+	"github.com/kaudit/kaudit/probes/facts"
 )
 
 // TestGenerate: N hosts, every name once, one in -unreachable without
@@ -21,7 +21,7 @@ func TestGenerate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	ff, err := audit.ReadFleetFacts(f)
+	ff, err := facts.ReadFleetFacts(f)
 	if err != nil {
 		t.Fatal(err)
 	}

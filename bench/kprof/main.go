@@ -1,8 +1,6 @@
 // Command kprof profiles the pipeline of `kaudit run -i INV --report
 // json=PATH -j N` in-process: the same calls cmd/kaudit makes (inventory
-// load, policy engine, audit.Run, the JSON renderer; -serial: audit.Collect
-// then audit.Evaluate, as kaudit run did before it evaluated during the
-// collection),
+// load, policy engine, pipeline.Run over the SSH source, the JSON renderer)
 // with a CPU profile, heap profiles after each phase, and the time and
 // memory of every phase. kaudit itself has no profiling flag; this is how
 // docs/performance.md's profiles were taken. Run it inside the test fleet's
@@ -25,7 +23,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/kaudit/kaudit/internal/audit"
+	"github.com/kaudit/kaudit/internal/pipeline"
 	"github.com/kaudit/kaudit/inventory"
 	"github.com/kaudit/kaudit/policies"
 	"github.com/kaudit/kaudit/probes"
@@ -45,7 +43,6 @@ func run() error {
 	reportPath := flag.String("report", "", "JSON report path (required)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile here")
 	memProfile := flag.String("memprofile", "", "write heap profiles PREFIX-<phase>.pprof")
-	serial := flag.Bool("serial", false, "collect every host, then evaluate (the pipeline before audit.Run)")
 	flag.Parse()
 	if *inv == "" || *reportPath == "" {
 		return fmt.Errorf("usage: kprof -i INVENTORY -report PATH [-j N] [-cpuprofile F] [-memprofile PREFIX]")
@@ -80,23 +77,12 @@ func run() error {
 	if err := phase.done("setup"); err != nil {
 		return err
 	}
-	meta := audit.Meta{ToolVersion: "kprof", Inventory: audit.InventoryLabel(invDoc), StartedAt: time.Now()}
-	var r *report.Report
-	if *serial {
-		fleet, _ := audit.Collect(ctx, invDoc, hosts, probes.Options{Concurrency: *jobs})
-		if err := phase.done("collect"); err != nil {
-			return err
-		}
-		r = audit.Evaluate(ctx, eng, fleet, meta, *jobs)
-		if err := phase.done("evaluate"); err != nil {
-			return err
-		}
-	} else {
-		r, _, _ = audit.Run(ctx, eng, invDoc, hosts, probes.Options{Concurrency: *jobs}, meta)
-		if err := phase.done("collect+evaluate"); err != nil {
-			return err
-		}
+	meta := pipeline.Meta{ToolVersion: "kprof", Inventory: pipeline.InventoryLabel(invDoc), StartedAt: time.Now()}
+	o, _ := pipeline.Run(ctx, pipeline.Collect(invDoc, hosts, probes.Options{Concurrency: *jobs}), pipeline.Options{Engine: eng, Meta: meta})
+	if err := phase.done("collect+evaluate"); err != nil {
+		return err
 	}
+	r := o.Report
 	if err := report.WriteFileAtomic(*reportPath, func(w io.Writer) error { return report.JSON{}.Render(w, r) }); err != nil {
 		return err
 	}

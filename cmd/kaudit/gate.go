@@ -4,17 +4,16 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"slices"
-	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
 
 	"github.com/kaudit/kaudit/gate"
-	"github.com/kaudit/kaudit/internal/audit"
+	"github.com/kaudit/kaudit/internal/pipeline"
 	"github.com/kaudit/kaudit/inventory"
+	"github.com/kaudit/kaudit/probes"
+	"github.com/kaudit/kaudit/probes/facts"
 	"github.com/kaudit/kaudit/report"
-	"github.com/kaudit/kaudit/waiver"
 )
 
 func (a *app) gateCommand() *cobra.Command {
@@ -66,114 +65,98 @@ func (a *app) gate(ctx context.Context, out *outputFlags, planPath, factsPath, p
 	if err := a.planDiagnostics(diags, files, "plan"); err != nil {
 		return err
 	}
-	started := time.Now()
-	inv, fleet, err := a.gateFleet(ctx, factsPath, started)
+	in, err := a.gateSource(factsPath)
 	if err != nil {
 		return err
 	}
-	resolveInv := inv
-	if resolveInv == nil {
-		resolveInv = gate.FleetInventory(fleetInvHosts(fleet.Hosts))
-	}
-	names := make([]string, len(fleet.Hosts))
-	for i, h := range fleet.Hosts {
-		names[i] = h.Name
-	}
-	tg, diags := plan.Resolve(resolveInv, names)
+	tg, diags := plan.Resolve(in.resolve, in.names)
 	if err := a.planDiagnostics(diags, files, "plan"); err != nil {
 		return err
 	}
-	eng, err := a.engine(ctx, inv)
+	eng, err := a.engine(ctx, in.inv)
 	if err != nil {
 		return err
 	}
-	var waivers []*inventory.Waiver
-	if inv != nil {
-		waivers = inv.Waivers
-	}
-	label := fleet.Inventory
-	if inv != nil && factsPath == "" {
-		label = audit.InventoryLabel(inv)
-	}
-	hs := a.beginHistory(ctx, historyTarget(histTarget, inv), started)
-	defer hs.Close() // recordHistory closes it too; this covers the error returns
-	// Judge even when interrupted: what was collected is reported.
-	o, err := gate.Evaluate(context.WithoutCancel(ctx), eng, plan, tg, fleet.Hosts, gate.Options{
-		Meta:    audit.Meta{ToolVersion: toolVersion, Inventory: label, FailOn: out.failOn, StartedAt: started, History: historyInput(hs, started)},
-		Workers: a.concurrency,
-		Waivers: waivers,
-		Now:     time.Now(),
+	stage := gate.NewStage(plan, tg)
+	return a.audit(ctx, auditOptions{
+		out:     out,
+		targets: targets,
+		source:  in.src,
+		eng:     eng,
+		inv:     in.inv,
+		label:   in.label,
+		gate:    stage,
+		history: histTarget,
+		// Judge even when interrupted: what was collected is reported.
+		collects: factsPath == "",
+		after: func(o *pipeline.Outcome) error {
+			if projectedOut == "" {
+				return nil
+			}
+			projected := savedFacts(o)
+			projected.Hosts = o.Projected
+			if err := report.WriteFileAtomic(projectedOut, func(w io.Writer) error { return facts.WriteFleetFacts(w, projected) }); err != nil {
+				return fmt.Errorf("--projected-out: %w", err)
+			}
+			fmt.Fprintf(a.stderr, "kaudit: wrote projected facts of %d host(s) to %s\n", len(stage.Projections), projectedOut)
+			return nil
+		},
 	})
-	if err != nil {
-		return &exitError{code: exitUsage, err: fmt.Errorf("gate: %w", err)}
-	}
-	a.reportNotices(o.Report, o.Notices)
-	o.Report.Interrupted = fleet.Interrupted
-	if factsPath == "" {
-		if err := out.saveFacts(fleet); err != nil {
-			return &exitError{code: exitUsage, err: err}
-		}
-	}
-	if projectedOut != "" {
-		projected := *fleet
-		projected.Hosts = o.Projected
-		if err := report.WriteFileAtomic(projectedOut, func(w io.Writer) error { return audit.WriteFleetFacts(w, &projected) }); err != nil {
-			return &exitError{code: exitUsage, err: fmt.Errorf("--projected-out: %w", err)}
-		}
-		fmt.Fprintf(a.stderr, "kaudit: wrote projected facts of %d host(s) to %s\n", len(o.Projections), projectedOut)
-	}
-	return a.recordHistory(ctx, hs, o.Report, a.finish(o.Report, out, targets))
 }
 
-// gateFleet collects the selected hosts, or reads --facts (narrowed by
-// --limit, resolved against -i when given). inv is nil when judging a facts
-// file without -i.
-func (a *app) gateFleet(ctx context.Context, factsPath string, started time.Time) (*inventory.Inventory, *audit.FleetFacts, error) {
+// gateInput is what the gate judges.
+type gateInput struct {
+	inv     *inventory.Inventory // -i; nil when judging a facts file without it
+	resolve *inventory.Inventory // what the plan's targets are resolved against
+	src     pipeline.Source
+	names   []string // the source's hosts
+	label   string   // the report's inventory field
+}
+
+// gateSource is the gate's source: the selected hosts to collect from, or
+// --facts (narrowed by --shard and --limit). A facts file is judged on its
+// own hosts, resolved against -i when given (which also gives waivers,
+// params and groups), else against the file's hosts.
+func (a *app) gateSource(factsPath string) (*gateInput, error) {
 	if factsPath == "" {
 		inv, hosts, err := a.selectHosts()
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		fleet, _ := a.collect(ctx, inv, hosts)
-		fleet.CollectedAt = started.UTC().Format(time.RFC3339)
-		return inv, fleet, nil
+		in := &gateInput{inv: inv, resolve: inv, src: pipeline.Collect(inv, hosts, probes.Options{Concurrency: a.concurrency}), label: pipeline.InventoryLabel(inv)}
+		for _, h := range hosts {
+			in.names = append(in.names, h.Name)
+		}
+		return in, nil
 	}
 	ff, err := readFactsFile(factsPath)
 	if err != nil {
-		return nil, nil, usageErr(err)
+		return nil, usageErr(err)
 	}
 	if err := a.shardFacts(ff); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	var inv *inventory.Inventory
+	in := &gateInput{src: pipeline.Saved(ff), label: ff.Inventory}
 	if len(a.inventories) > 0 {
-		if inv, err = a.loadInventory(); err != nil {
-			return nil, nil, err
+		if in.inv, err = a.loadInventory(); err != nil {
+			return nil, err
 		}
 	}
-	if len(a.limits) > 0 {
-		sel := inv
-		if sel == nil {
-			sel = gate.FleetInventory(fleetInvHosts(ff.Hosts))
-		}
-		hosts, err := sel.Select(a.limits)
-		if err != nil {
-			return nil, nil, usageErr(fmt.Errorf("--limit: %w", err))
-		}
-		keep := make([]string, len(hosts))
-		for i, h := range hosts {
-			keep[i] = h.Name
-		}
-		ff.Hosts = slices.DeleteFunc(ff.Hosts, func(h audit.FleetHost) bool { return !slices.Contains(keep, h.Name) })
-		if len(ff.Hosts) == 0 {
-			return nil, nil, usageErr(fmt.Errorf("--limit: no host of %s is selected", factsPath))
-		}
+	if err := a.limitFleet(ff, in.inv, factsPath); err != nil {
+		return nil, err
 	}
-	return inv, ff, nil
+	in.resolve = in.inv
+	if in.resolve == nil {
+		in.resolve = gate.FleetInventory(fleetInvHosts(ff.Hosts))
+	}
+	for _, h := range ff.Hosts {
+		in.names = append(in.names, h.Name)
+	}
+	return in, nil
 }
 
 // fleetInvHosts is the inventory view of a facts file's hosts.
-func fleetInvHosts(hs []audit.FleetHost) []*inventory.Host {
+func fleetInvHosts(hs []facts.FleetHost) []*inventory.Host {
 	out := make([]*inventory.Host, len(hs))
 	for i, h := range hs {
 		out[i] = &inventory.Host{Name: h.Name, Address: h.Address, Groups: h.Groups, Labels: h.Labels}
@@ -194,52 +177,4 @@ func (a *app) planDiagnostics(diags hcl.Diagnostics, files map[string]*hcl.File,
 		return &exitError{code: exitUsage, err: fmt.Errorf("%s has %d error(s); nothing was judged", what, countErrors(diags))}
 	}
 	return nil
-}
-
-// reportNotices writes the waivers' problems to stderr and into the report
-// (every format shows them).
-func (a *app) reportNotices(r *report.Report, ns []waiver.Notice) {
-	for _, n := range ns {
-		fmt.Fprintf(a.stderr, "kaudit: %s\n", n)
-		r.Notices = append(r.Notices, report.WaiverNotice(n.Level, n.Waiver, n.Pos, n.Message))
-	}
-}
-
-func (a *app) waiverCommand() *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "waiver",
-		Short: "Inspect waivers declared in the inventory",
-	}
-	a.bindScope(cmd.PersistentFlags(), scopeInventory|scopeLimit|scopePolicy)
-	cmd.AddCommand(&cobra.Command{
-		Use:   "list",
-		Short: "Show each waiver with its state and the hosts it covers",
-		Long: `list shows every waiver block of the inventory: its state (active; expiring
-within 14 days; expired, which waives nothing; unused, which covers no host or
-no check it may waive), its expiry (the end of that day, UTC), owner, ticket,
-the checks it may waive and the hosts it covers (--limit narrows them). -v adds
-the reason, the notes and every host. See docs/gate.md.`,
-		Example: `  kaudit waiver list -i prod.hcl
-  kaudit waiver list -i prod.hcl --limit group=workers -v`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if len(a.inventories) == 0 {
-				return usageErr(fmt.Errorf("waiver list needs an inventory (-i FILE)"))
-			}
-			inv, hosts, err := a.selectHosts()
-			if err != nil {
-				return err
-			}
-			if len(inv.Waivers) == 0 {
-				fmt.Fprintf(a.stdout, "no waivers in %s\n", audit.InventoryLabel(inv))
-				return nil
-			}
-			eng, err := a.engine(cmd.Context(), inv)
-			if err != nil {
-				return err
-			}
-			return waiver.WriteTable(a.stdout, waiver.States(inv, hosts, eng.Checks(), time.Now()), a.verbose)
-		},
-	})
-	return cmd
 }

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kaudit/kaudit/internal/audit"
+	"github.com/kaudit/kaudit/probes/facts"
 	"github.com/kaudit/kaudit/report"
 )
 
@@ -52,7 +52,7 @@ func TestGateExamples(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer pf.Close()
-			ff, err := audit.ReadFleetFacts(pf)
+			ff, err := facts.ReadFleetFacts(pf)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -13,8 +13,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kaudit/kaudit/history"
-	"github.com/kaudit/kaudit/internal/audit"
 	"github.com/kaudit/kaudit/inventory"
+	"github.com/kaudit/kaudit/probes/facts"
 	"github.com/kaudit/kaudit/report"
 )
 
@@ -55,12 +55,12 @@ func (a *app) beginHistory(ctx context.Context, target string, now time.Time) *h
 	return s
 }
 
-// historyInput is audit.Meta.History for a session (nil without one).
-func historyInput(s *history.Session, started time.Time) func(audit.FleetHost) map[string]any {
+// historyInput is pipeline.Meta.History for a session (nil without one).
+func historyInput(s *history.Session, started time.Time) func(facts.FleetHost) map[string]any {
 	if s == nil {
 		return nil
 	}
-	return func(h audit.FleetHost) map[string]any { return s.Input(h.Name, h.Facts, started) }
+	return func(h facts.FleetHost) map[string]any { return s.Input(h.Name, h.Facts, started) }
 }
 
 // recordHistory records r once the reports are written (finished is what

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kaudit/kaudit/internal/audit"
 	"github.com/kaudit/kaudit/probes/facts"
 	"github.com/kaudit/kaudit/report"
 )
@@ -96,8 +95,8 @@ func TestEvalSeedFacts(t *testing.T) {
 	dir := t.TempDir()
 	f := seedFacts(t)
 	factsPath := writeFleetFacts(t, dir,
-		audit.FleetHost{Name: "seed000", Address: "10.0.0.1", Groups: []string{"workers"}, Facts: f},
-		audit.FleetHost{Name: "gone", Address: "10.0.0.2", Reason: "timeout", Error: "no answer"})
+		facts.FleetHost{Name: "seed000", Address: "10.0.0.1", Groups: []string{"workers"}, Facts: f},
+		facts.FleetHost{Name: "gone", Address: "10.0.0.2", Reason: "timeout", Error: "no answer"})
 
 	jsonPath := filepath.Join(dir, "r.json")
 	code, out, stderr := kaudit(t, "eval", "--facts", factsPath,
@@ -154,7 +153,7 @@ func TestVersion(t *testing.T) {
 // allow_critical, and an expired waiver waives nothing.
 func TestEvalAppliesWaivers(t *testing.T) {
 	dir := t.TempDir()
-	factsPath := writeFleetFacts(t, dir, audit.FleetHost{Name: "worker-001", Address: "10.0.0.1", Facts: seedFacts(t)})
+	factsPath := writeFleetFacts(t, dir, facts.FleetHost{Name: "worker-001", Address: "10.0.0.1", Facts: seedFacts(t)})
 	inv := filepath.Join(dir, "inv.hcl")
 	if err := os.WriteFile(inv, []byte(`host "worker-001" { address = "10.0.0.1" }
 waiver "kmem.kubelet" {
@@ -230,7 +229,7 @@ func seedFacts(t *testing.T) *facts.Facts {
 }
 
 // writeFleetFacts saves hosts as a fleet facts file in dir and returns its path.
-func writeFleetFacts(t *testing.T, dir string, hosts ...audit.FleetHost) string {
+func writeFleetFacts(t *testing.T, dir string, hosts ...facts.FleetHost) string {
 	t.Helper()
 	path := filepath.Join(dir, "facts.json")
 	fh, err := os.Create(path)
@@ -238,7 +237,7 @@ func writeFleetFacts(t *testing.T, dir string, hosts ...audit.FleetHost) string 
 		t.Fatal(err)
 	}
 	defer fh.Close()
-	if err := audit.WriteFleetFacts(fh, &audit.FleetFacts{Schema: audit.FleetSchema, Inventory: "test", Hosts: hosts}); err != nil {
+	if err := facts.WriteFleetFacts(fh, &facts.FleetFacts{Schema: facts.FleetSchema, Inventory: "test", Hosts: hosts}); err != nil {
 		t.Fatal(err)
 	}
 	return path

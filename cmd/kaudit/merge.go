@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/kaudit/kaudit/internal/audit"
+	"github.com/kaudit/kaudit/internal/pipeline"
 	"github.com/kaudit/kaudit/inventory"
 	"github.com/kaudit/kaudit/report"
 )
@@ -57,7 +57,7 @@ func (a *app) merge(ctx context.Context, out *outputFlags, paths []string, failO
 		}
 	}
 	var inv *inventory.Inventory
-	opts := audit.MergeOptions{}
+	opts := pipeline.MergeOptions{}
 	if failOnSet {
 		opts.FailOn = out.failOn
 	}
@@ -75,21 +75,10 @@ func (a *app) merge(ctx context.Context, out *outputFlags, paths []string, failO
 	if err != nil {
 		return err
 	}
-	r, hosts, err := audit.Merge(ctx, eng, shards, opts)
+	src, err := pipeline.Shards(eng, shards, opts)
 	if err != nil {
 		return usageErr(err)
 	}
-	if err := out.saveFacts(&audit.FleetFacts{
-		Schema:      audit.FleetSchema,
-		ToolVersion: r.ToolVersion,
-		Inventory:   r.Inventory,
-		CollectedAt: r.StartedAt,
-		Interrupted: r.Interrupted,
-		Hosts:       hosts,
-	}); err != nil {
-		return &exitError{code: exitUsage, err: err}
-	}
-	a.applyWaivers(r, inv, eng)
-	fmt.Fprintf(a.stderr, "kaudit: merged %d report(s), %d host(s)\n", len(shards), len(r.Hosts))
-	return a.finish(r, out, targets)
+	fmt.Fprintf(a.stderr, "kaudit: merged %d report(s), %d host(s)\n", len(shards), src.Len())
+	return a.audit(ctx, auditOptions{out: out, targets: targets, source: src, eng: eng, inv: inv})
 }

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kaudit/kaudit/internal/audit"
 	"github.com/kaudit/kaudit/probes/facts"
 	"github.com/kaudit/kaudit/report"
 )
@@ -26,9 +25,9 @@ func TestShardThenMerge(t *testing.T) {
 	if err := json.Unmarshal(other, &f2); err != nil {
 		t.Fatal(err)
 	}
-	var hosts []audit.FleetHost
+	var hosts []facts.FleetHost
 	for i := range 12 {
-		h := audit.FleetHost{Name: fmt.Sprintf("n%02d", i), Address: "192.0.2.1", Groups: []string{"workers"}, Facts: seedFacts(t)}
+		h := facts.FleetHost{Name: fmt.Sprintf("n%02d", i), Address: "192.0.2.1", Groups: []string{"workers"}, Facts: seedFacts(t)}
 		switch i % 4 {
 		case 1:
 			h.Facts = &f2

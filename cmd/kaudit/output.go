@@ -3,13 +3,11 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/kaudit/kaudit/internal/audit"
 	"github.com/kaudit/kaudit/policies"
 	"github.com/kaudit/kaudit/report"
 )
@@ -109,47 +107,6 @@ func (a *app) writeReports(r *report.Report, targets []reportTarget) error {
 			return fmt.Errorf("write %s report %s: %w", t.format, t.path, err)
 		}
 		fmt.Fprintf(a.stderr, "kaudit: wrote %s report to %s\n", t.format, t.path)
-	}
-	return nil
-}
-
-// applyBaseline marks results against an earlier JSON report.
-func (o *outputFlags) applyBaseline(r *report.Report) error {
-	if o.baseline == "" {
-		return nil
-	}
-	f, err := os.Open(o.baseline)
-	if err != nil {
-		return fmt.Errorf("--baseline: %w", err)
-	}
-	defer f.Close()
-	base, err := report.Read(f)
-	if err != nil {
-		return fmt.Errorf("--baseline %s: %w", o.baseline, err)
-	}
-	report.ApplyBaseline(r, base)
-	r.Baseline = o.baseline
-	return nil
-}
-
-// saveFacts writes the fleet facts file when --facts-out is set.
-func (o *outputFlags) saveFacts(ff *audit.FleetFacts) error {
-	if o.factsOut == "" {
-		return nil
-	}
-	return report.WriteFileAtomic(o.factsOut, func(w io.Writer) error { return audit.WriteFleetFacts(w, ff) })
-}
-
-// finish writes the reports and turns the verdict into an exit code.
-func (a *app) finish(r *report.Report, o *outputFlags, targets []reportTarget) error {
-	if err := o.applyBaseline(r); err != nil {
-		return usageErr(err)
-	}
-	if err := a.writeReports(r, targets); err != nil {
-		return &exitError{code: exitUsage, err: err}
-	}
-	if code := report.ExitCode(r); code != exitOK {
-		return &exitError{code: code}
 	}
 	return nil
 }

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/kaudit/kaudit/probes"
+	"github.com/kaudit/kaudit/internal/pipeline"
 )
 
 // progress draws a one-line progress bar on a terminal's stderr: hosts
@@ -28,8 +28,9 @@ func newProgress(w io.Writer, total int, enabled bool) *progress {
 	return &progress{w: w, total: total, enabled: enabled && total > 0, start: time.Now()}
 }
 
-// update is the probes.Options.Progress callback; it is safe for concurrent use.
-func (p *progress) update(done, total int, o *probes.Outcome) {
+// update listens to the pipeline's host stream (pipeline.Options.OnHost);
+// it is safe for concurrent use.
+func (p *progress) update(done, total int, o *pipeline.Host) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.done, p.total = done, total

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kaudit/kaudit/probes"
+	"github.com/kaudit/kaudit/internal/pipeline"
 	"github.com/kaudit/kaudit/probes/facts"
 )
 
@@ -24,11 +24,11 @@ func TestProgress(t *testing.T) {
 			var buf bytes.Buffer
 			p := newProgress(&buf, 4, tt.enabled)
 			p.start = time.Now().Add(-time.Second)
-			p.update(1, 4, &probes.Outcome{Facts: &facts.Facts{}})
+			p.update(1, 4, &pipeline.Host{FleetHost: facts.FleetHost{Facts: &facts.Facts{}}})
 			p.last = time.Time{}
-			p.update(2, 4, &probes.Outcome{}) // unreachable: no facts
-			p.update(3, 4, &probes.Outcome{Facts: &facts.Facts{}})
-			p.update(4, 4, &probes.Outcome{Facts: &facts.Facts{}})
+			p.update(2, 4, &pipeline.Host{}) // unreachable: no facts
+			p.update(3, 4, &pipeline.Host{FleetHost: facts.FleetHost{Facts: &facts.Facts{}}})
+			p.update(4, 4, &pipeline.Host{FleetHost: facts.FleetHost{Facts: &facts.Facts{}}})
 			p.finish()
 			out := buf.String()
 			if !tt.enabled {

@@ -11,10 +11,10 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
-	"github.com/kaudit/kaudit/internal/audit"
 	"github.com/kaudit/kaudit/internal/shard"
 	"github.com/kaudit/kaudit/inventory"
 	"github.com/kaudit/kaudit/policies"
+	"github.com/kaudit/kaudit/probes/facts"
 )
 
 // app holds the process's streams and the flags shared by commands.
@@ -155,12 +155,12 @@ func (a *app) shardSpec() (shard.Spec, error) {
 }
 
 // shardFacts keeps the saved hosts of --shard (eval --facts, gate --facts).
-func (a *app) shardFacts(ff *audit.FleetFacts) error {
+func (a *app) shardFacts(ff *facts.FleetFacts) error {
 	sh, err := a.shardSpec()
 	if err != nil {
 		return err
 	}
-	ff.Hosts = shard.Filter(sh, ff.Hosts, func(h audit.FleetHost) string { return h.Name })
+	ff.Hosts = shard.Filter(sh, ff.Hosts, func(h facts.FleetHost) string { return h.Name })
 	return nil
 }
 

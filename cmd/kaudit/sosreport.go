@@ -6,8 +6,8 @@ import (
 	"slices"
 
 	"github.com/kaudit/kaudit/gate"
-	"github.com/kaudit/kaudit/internal/audit"
 	"github.com/kaudit/kaudit/inventory"
+	"github.com/kaudit/kaudit/probes/facts"
 	"github.com/kaudit/kaudit/probes/sosreport"
 )
 
@@ -17,7 +17,7 @@ const sosInventory = "sosreport"
 
 // adoptInventory gives each sosreport host the groups and labels of the
 // inventory host of the same name (its sosreport label stays).
-func adoptInventory(ff *audit.FleetFacts, inv *inventory.Inventory) {
+func adoptInventory(ff *facts.FleetFacts, inv *inventory.Inventory) {
 	byName := map[string]*inventory.Host{}
 	for _, h := range inv.Hosts {
 		byName[h.Name] = h
@@ -40,11 +40,11 @@ func adoptInventory(ff *audit.FleetFacts, inv *inventory.Inventory) {
 // readSosreports builds a fleet from sosreports: one host per report, named
 // by the report's host name. A report that cannot be read is an unreachable
 // host (reason collector) whose error says why; the others are still judged.
-func readSosreports(paths []string) *audit.FleetFacts {
-	ff := &audit.FleetFacts{Schema: audit.FleetSchema, Inventory: sosInventory}
+func readSosreports(paths []string) *facts.FleetFacts {
+	ff := &facts.FleetFacts{Schema: facts.FleetSchema, Inventory: sosInventory}
 	names := map[string]int{}
 	for _, p := range paths {
-		h := audit.FleetHost{Address: p, Groups: []string{}, Labels: map[string]string{"sosreport": filepath.Base(p)}}
+		h := facts.FleetHost{Address: p, Groups: []string{}, Labels: map[string]string{"sosreport": filepath.Base(p)}}
 		t, err := sosreport.Open(p, sosreport.DefaultLimits())
 		if err != nil {
 			h.Name = filepath.Base(p)
@@ -72,7 +72,7 @@ func readSosreports(paths []string) *audit.FleetFacts {
 // holds only waivers): they take the groups and labels of the inventory host
 // of the same name, so group waivers and --limit group=… cover them, and
 // --limit is resolved against them.
-func (a *app) limitFleet(ff *audit.FleetFacts, inv *inventory.Inventory, what string) error {
+func (a *app) limitFleet(ff *facts.FleetFacts, inv *inventory.Inventory, what string) error {
 	sos := ff.Inventory == sosInventory
 	if sos && inv != nil {
 		adoptInventory(ff, inv)
@@ -92,7 +92,7 @@ func (a *app) limitFleet(ff *audit.FleetFacts, inv *inventory.Inventory, what st
 	for i, h := range hosts {
 		keep[i] = h.Name
 	}
-	ff.Hosts = slices.DeleteFunc(ff.Hosts, func(h audit.FleetHost) bool { return !slices.Contains(keep, h.Name) })
+	ff.Hosts = slices.DeleteFunc(ff.Hosts, func(h facts.FleetHost) bool { return !slices.Contains(keep, h.Name) })
 	if len(ff.Hosts) == 0 {
 		return usageErr(fmt.Errorf("--limit: no host of %s is selected", what))
 	}

@@ -1,4 +1,4 @@
-package audit
+package pipeline
 
 import (
 	"context"
@@ -75,15 +75,21 @@ func TestRunMatchesCollectThenEvaluate(t *testing.T) {
 		clock := func() time.Time { return time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC) }
 		meta := Meta{ToolVersion: "test", Inventory: "x.hcl", StartedAt: clock(), Now: clock}
 		progress := 0
-		got, fleet, interrupted := Run(ctx, eng, nil, hosts, probes.Options{Concurrency: 4, Transport: runner, Now: clock, Progress: func(done, total int, _ *probes.Outcome) {
-			progress++
-		}}, meta)
-		if interrupted || progress != len(hosts) || len(fleet) != len(hosts) {
-			t.Fatalf("interrupted %v, %d progress calls, %d hosts", interrupted, progress, len(fleet))
+		o, err := Run(ctx, Collect(nil, hosts, probes.Options{Concurrency: 4, Transport: runner, Now: clock}), Options{Engine: eng, Meta: meta, OnHost: func(done, total int, h *Host) {
+			if progress++; done != progress || total != len(hosts) || h.Name == "" {
+				t.Errorf("OnHost(%d, %d, %q) after %d calls", done, total, h.Name, progress)
+			}
+		}})
+		if err != nil {
+			t.Fatal(err)
 		}
-		want := Evaluate(ctx, eng, fleet, meta, 3)
+		got, fleet, interrupted := o.Report, o.Hosts, o.Interrupted
+		if interrupted || progress != len(hosts) || len(fleet) != len(hosts) {
+			t.Fatalf("interrupted %v, %d OnHost calls, %d hosts", interrupted, progress, len(fleet))
+		}
+		want := evalSaved(ctx, eng, fleet, meta, 3)
 		if a, b := mustJSON(t, got), mustJSON(t, want); a != b {
-			t.Fatalf("packs %v: Run's report differs from Collect+Evaluate's:\n%.2000s\n----\n%.2000s", packs, a, b)
+			t.Fatalf("packs %v: the report of the streamed collection differs from the saved facts' :\n%.2000s\n----\n%.2000s", packs, a, b)
 		}
 		for i, h := range got.Hosts {
 			unreachable := strings.HasPrefix(hosts[i].Name, "unreachable-")
@@ -114,12 +120,16 @@ func TestRunInterrupted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, _, interrupted := Run(ctx, eng, nil, hosts, probes.Options{Concurrency: 1, Transport: runner, Progress: func(done, _ int, _ *probes.Outcome) {
+	o, err := Run(ctx, Collect(nil, hosts, probes.Options{Concurrency: 1, Transport: runner}), Options{Engine: eng, OnHost: func(done, _ int, _ *Host) {
 		if done == 3 {
 			cancel()
 		}
-	}}, Meta{})
-	if !interrupted {
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := o.Report
+	if !o.Interrupted || !r.Interrupted {
 		t.Fatal("not interrupted")
 	}
 	evaluated := 0

@@ -1,4 +1,4 @@
-package audit
+package pipeline
 
 import (
 	"bytes"
@@ -12,35 +12,36 @@ import (
 
 	"github.com/kaudit/kaudit/internal/shard"
 	"github.com/kaudit/kaudit/policies"
+	"github.com/kaudit/kaudit/probes/facts"
 	"github.com/kaudit/kaudit/report"
 )
 
 // mergeFleet is 30 hosts: every facts fixture, in two groups whose kernels
 // differ (so the fleet-wide example pack fails some hosts only when it sees
 // the whole group), plus unreachable hosts.
-func mergeFleet(t *testing.T) []FleetHost {
+func mergeFleet(t *testing.T) []facts.FleetHost {
 	t.Helper()
 	paths, err := filepath.Glob("../../testdata/facts/*.json")
 	if err != nil || len(paths) == 0 {
 		t.Fatalf("no facts fixtures: %v", err)
 	}
-	var hosts []FleetHost
+	var hosts []facts.FleetHost
 	for i := range 30 {
 		name := fmt.Sprintf("node-%02d.example.com", i)
 		group := []string{"workers", fmt.Sprintf("rack%d", i%3)}
 		if i%7 == 4 {
-			hosts = append(hosts, FleetHost{Name: "down-" + name, Address: "192.0.2.9", Groups: group, Reason: "connect", Error: "connection refused", DurationMS: 3})
+			hosts = append(hosts, facts.FleetHost{Name: "down-" + name, Address: "192.0.2.9", Groups: group, Reason: "connect", Error: "connection refused", DurationMS: 3})
 			continue
 		}
 		b, err := os.ReadFile(paths[i%len(paths)])
 		if err != nil {
 			t.Fatal(err)
 		}
-		ff, err := ReadFleetFacts(bytes.NewReader(b))
+		ff, err := facts.ReadFleetFacts(bytes.NewReader(b))
 		if err != nil {
 			t.Fatal(err)
 		}
-		hosts = append(hosts, FleetHost{Name: name, Address: "192.0.2.1", Groups: group, Labels: map[string]string{"i": fmt.Sprint(i)}, DurationMS: int64(i), Facts: ff.Hosts[0].Facts})
+		hosts = append(hosts, facts.FleetHost{Name: name, Address: "192.0.2.1", Groups: group, Labels: map[string]string{"i": fmt.Sprint(i)}, DurationMS: int64(i), Facts: ff.Hosts[0].Facts})
 	}
 	return hosts
 }
@@ -97,18 +98,18 @@ func TestMergeShardsEqualsOneRun(t *testing.T) {
 		for _, failOn := range []string{"high", "critical"} {
 			clock := func() time.Time { return time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC) }
 			meta := Meta{ToolVersion: "test", Inventory: "fleet.hcl", FailOn: failOn, StartedAt: clock(), Now: clock}
-			one := Evaluate(ctx, eng, hosts, meta, 2)
+			one := evalSaved(ctx, eng, hosts, meta, 2)
 			want := renderJSON(t, one)
 			shardDiffers := false
 			for n := 1; n <= 5; n++ {
 				var reports []*report.Report
 				for k := range n {
-					part := shard.Filter(shard.Spec{K: k, N: n}, hosts, func(h FleetHost) string { return h.Name })
-					r := Evaluate(ctx, eng, part, meta, 2)
+					part := shard.Filter(shard.Spec{K: k, N: n}, hosts, func(h facts.FleetHost) string { return h.Name })
+					r := evalSaved(ctx, eng, part, meta, 2)
 					reports = append(reports, roundTrip(t, r))
 					shardDiffers = shardDiffers || fleetResultsDiffer(one, r)
 				}
-				got, facts, err := Merge(ctx, eng, reports, MergeOptions{Order: names})
+				got, saved, err := merge(ctx, eng, reports, MergeOptions{Order: names})
 				if err != nil {
 					t.Fatalf("packs %v, N=%d: %v", packs, n, err)
 				}
@@ -118,10 +119,10 @@ func TestMergeShardsEqualsOneRun(t *testing.T) {
 				if a, b := report.ExitCode(got), report.ExitCode(one); a != b {
 					t.Errorf("N=%d: exit %d, one run %d", n, a, b)
 				}
-				if len(facts) != len(hosts) {
-					t.Errorf("N=%d: %d hosts' facts", n, len(facts))
+				if len(saved) != len(hosts) {
+					t.Errorf("N=%d: %d hosts' facts", n, len(saved))
 				}
-				for i, f := range facts {
+				for i, f := range saved {
 					if f.Name != hosts[i].Name || (f.Facts == nil) != (hosts[i].Facts == nil) {
 						t.Errorf("N=%d: facts %d are %s's", n, i, f.Name)
 					}
@@ -183,9 +184,9 @@ func TestMergeRefuses(t *testing.T) {
 	}
 	hosts := mergeFleet(t)[:6]
 	meta := Meta{ToolVersion: "test", FailOn: "high"}
-	a := roundTrip(t, Evaluate(ctx, eng, hosts[:3], meta, 1))
-	b := roundTrip(t, Evaluate(ctx, eng, hosts[3:], meta, 1))
-	waived := roundTrip(t, Evaluate(ctx, eng, hosts[3:], meta, 1))
+	a := roundTrip(t, evalSaved(ctx, eng, hosts[:3], meta, 1))
+	b := roundTrip(t, evalSaved(ctx, eng, hosts[3:], meta, 1))
+	waived := roundTrip(t, evalSaved(ctx, eng, hosts[3:], meta, 1))
 	for i := range waived.Hosts[0].Results {
 		res := &waived.Hosts[0].Results[i]
 		if res.Status == policies.StatusFail {
@@ -194,9 +195,9 @@ func TestMergeRefuses(t *testing.T) {
 			break
 		}
 	}
-	gate := roundTrip(t, Evaluate(ctx, eng, hosts[3:], meta, 1))
+	gate := roundTrip(t, evalSaved(ctx, eng, hosts[3:], meta, 1))
 	gate.Plan = &report.Plan{File: "p.hcl", Verdict: report.GateGo}
-	otherFailOn := roundTrip(t, Evaluate(ctx, eng, hosts[3:], Meta{ToolVersion: "test", FailOn: "critical"}, 1))
+	otherFailOn := roundTrip(t, evalSaved(ctx, eng, hosts[3:], Meta{ToolVersion: "test", FailOn: "critical"}, 1))
 	for _, tc := range []struct {
 		name    string
 		eng     *policies.Engine
@@ -211,21 +212,21 @@ func TestMergeRefuses(t *testing.T) {
 		{"waived", eng, []*report.Report{a, waived}, MergeOptions{}, "give merge the inventory"},
 		{"fail-on", eng, []*report.Report{a, otherFailOn}, MergeOptions{}, "--fail-on"},
 	} {
-		_, _, err := Merge(ctx, tc.eng, tc.reports, tc.opts)
+		_, _, err := merge(ctx, tc.eng, tc.reports, tc.opts)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want %q", tc.name, err, tc.want)
 		}
 	}
 	// Re-waiving: waived results go back to their original status, for the
 	// caller to waive again; --fail-on given overrides the shards'.
-	r, _, err := Merge(ctx, eng, []*report.Report{a, waived}, MergeOptions{Rewaive: true})
+	r, _, err := merge(ctx, eng, []*report.Report{a, waived}, MergeOptions{Rewaive: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r.Summary.Results[policies.StatusWaived] != 0 {
 		t.Errorf("waived results left: %v", r.Summary.Results)
 	}
-	if r, _, err = Merge(ctx, eng, []*report.Report{a, otherFailOn}, MergeOptions{FailOn: "low"}); err != nil || r.FailOn != "low" {
+	if r, _, err = merge(ctx, eng, []*report.Report{a, otherFailOn}, MergeOptions{FailOn: "low"}); err != nil || r.FailOn != "low" {
 		t.Errorf("fail-on override: %v, %v", err, r)
 	}
 }

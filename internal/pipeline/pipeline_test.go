@@ -1,52 +1,16 @@
-package audit
+package pipeline
 
 import (
 	"bytes"
 	"context"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/kaudit/kaudit/policies"
+	"github.com/kaudit/kaudit/probes/facts"
 	"github.com/kaudit/kaudit/report"
 )
-
-func TestReadFleetFacts(t *testing.T) {
-	host, err := os.ReadFile("../../testdata/facts/seed003-centos78-nokmem-builds.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tests := []struct {
-		name    string
-		in      string
-		hosts   int
-		wantErr string
-	}{
-		{"fleet file", `{"schema":"kaudit.fleetfacts/v1","hosts":[{"name":"a","facts":{"schema":"kaudit.facts/v1"}},{"name":"b","reason":"timeout"}]}`, 2, ""},
-		{"single host facts document", string(host), 1, ""},
-		{"host without a name", `{"schema":"kaudit.fleetfacts/v1","hosts":[{"address":"x"}]}`, 0, "no name"},
-		{"unknown schema", `{"schema":"kaudit.report/v1"}`, 0, "neither"},
-		{"not JSON", `<html>`, 0, "read facts"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			ff, err := ReadFleetFacts(strings.NewReader(tt.in))
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(ff.Hosts) != tt.hosts {
-				t.Fatalf("%d hosts, want %d", len(ff.Hosts), tt.hosts)
-			}
-		})
-	}
-}
 
 // TestEvaluate: reachable hosts get one result per check, unreachable ones
 // keep their reason and get none; the summary and exit code follow.
@@ -55,7 +19,7 @@ func TestEvaluate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ff, err := ReadFleetFacts(bytes.NewReader(data))
+	ff, err := facts.ReadFleetFacts(bytes.NewReader(data))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,12 +28,12 @@ func TestEvaluate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hosts := []FleetHost{
+	hosts := []facts.FleetHost{
 		{Name: "seed000", Groups: []string{"workers"}, Facts: ff.Hosts[0].Facts},
 		{Name: "gone", Reason: "hostkey", Error: "HOST KEY CHANGED"},
 	}
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-	r := Evaluate(ctx, eng, hosts, Meta{ToolVersion: "test", Inventory: "inv.hcl", FailOn: "high", StartedAt: now, Now: func() time.Time { return now }}, 2)
+	r := evalSaved(ctx, eng, hosts, Meta{ToolVersion: "test", Inventory: "inv.hcl", FailOn: "high", StartedAt: now, Now: func() time.Time { return now }}, 2)
 	if r.Schema != report.Schema || r.PolicyDigest == "" || r.StartedAt != "2026-11-23T12:00:00Z" {
 		t.Errorf("metadata: %+v", r)
 	}

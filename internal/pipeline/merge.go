@@ -1,4 +1,4 @@
-package audit
+package pipeline
 
 import (
 	"cmp"
@@ -9,10 +9,11 @@ import (
 	"strings"
 
 	"github.com/kaudit/kaudit/policies"
+	"github.com/kaudit/kaudit/probes/facts"
 	"github.com/kaudit/kaudit/report"
 )
 
-// MergeOptions control Merge.
+// MergeOptions control Shards.
 type MergeOptions struct {
 	// FailOn overrides the shards' threshold; "" takes theirs (they must
 	// agree).
@@ -23,47 +24,44 @@ type MergeOptions struct {
 	Order []string
 	// Rewaive: the caller re-applies the inventory's waivers to the merged
 	// report, so waived results go back to their original status and the
-	// shards' waiver notices are dropped (waiver.Apply recomputes both over
+	// shards' waiver notices are dropped (the run's waivers recompute both over
 	// the whole fleet). Without it, shards that carry waivers are an error:
 	// the recomputed fleet-wide results could not be waived, and "matches
 	// nothing" notices would be per shard.
 	Rewaive bool
 }
 
-// Merge joins the JSON reports of shards (`kaudit run --shard K/N`, or any
-// reports of disjoint sets of hosts evaluated with the same policies) into
-// the report one run over all their hosts gives: hosts in one list, the
-// results of packs that read input.fleet recomputed over the union (the
-// shards' are over their own hosts only), then the host statuses, summary
-// and exit code derived again. eng must be the shards' policies and params
-// (same policy digest). Baseline marks are removed: apply a baseline to the
-// merged report. Gate reports cannot be merged (the fleet verdict and the
-// plan's fleet rules are not per host). Also returned: every host's saved
-// facts, as `kaudit run --facts-out` would write them.
-func Merge(ctx context.Context, eng *policies.Engine, shards []*report.Report, opts MergeOptions) (*report.Report, []FleetHost, error) {
+// Shards is the Source of kaudit merge: the hosts of the JSON reports of
+// shards (`kaudit run --shard K/N`, or any reports of disjoint sets of
+// hosts evaluated with the same policies), so that the run gives the report
+// one run over all their hosts gives: hosts in one list, the results of
+// packs that read input.fleet recomputed over the union (the shards' are
+// over their own hosts only; the other results are kept), then waivers,
+// host statuses, summary and exit code derived again. eng must be the
+// shards' policies and params (same policy digest). Baseline marks are
+// removed: apply a baseline to the merged run. Gate reports cannot be
+// merged (the fleet verdict and the plan's fleet rules are not per host).
+// The run's Outcome.Hosts are every host's saved facts, as `kaudit run
+// --facts-out` would write them.
+func Shards(eng *policies.Engine, shards []*report.Report, opts MergeOptions) (Source, error) {
 	if len(shards) == 0 {
-		return nil, nil, errors.New("merge: no report")
+		return nil, errors.New("merge: no report")
 	}
 	first := shards[0]
-	failOn := opts.FailOn
 	var inventories []string
 	seen := map[string]int{}
-	r := &report.Report{
-		Schema:       report.Schema,
-		ToolVersion:  first.ToolVersion,
-		PolicyDigest: eng.Digest(),
-		Checks:       eng.Checks(),
-	}
+	m := &merged{meta: &report.Report{ToolVersion: first.ToolVersion, FailOn: opts.FailOn}}
+	r := m.meta
 	for i, s := range shards {
 		switch {
 		case s.Plan != nil:
-			return nil, nil, fmt.Errorf("merge: report %d is a gate report (kaudit gate): gate reports cannot be merged", i+1)
+			return nil, fmt.Errorf("merge: report %d is a gate report (kaudit gate): gate reports cannot be merged", i+1)
 		case s.PolicyDigest != eng.Digest():
-			return nil, nil, fmt.Errorf("merge: report %d was evaluated with policies %s, this merge has %s: give merge the same -p packs and the inventory (-i, its params) the shards used", i+1, s.PolicyDigest, eng.Digest())
+			return nil, fmt.Errorf("merge: report %d was evaluated with policies %s, this merge has %s: give merge the same -p packs and the inventory (-i, its params) the shards used", i+1, s.PolicyDigest, eng.Digest())
 		case s.ToolVersion != first.ToolVersion:
-			return nil, nil, fmt.Errorf("merge: report %d is from kaudit %s, report 1 from %s: merge reports of one kaudit version", i+1, s.ToolVersion, first.ToolVersion)
+			return nil, fmt.Errorf("merge: report %d is from kaudit %s, report 1 from %s: merge reports of one kaudit version", i+1, s.ToolVersion, first.ToolVersion)
 		case opts.FailOn == "" && s.FailOn != first.FailOn:
-			return nil, nil, fmt.Errorf("merge: report %d used --fail-on %s, report 1 %s: pass --fail-on to merge", i+1, s.FailOn, first.FailOn)
+			return nil, fmt.Errorf("merge: report %d used --fail-on %s, report 1 %s: pass --fail-on to merge", i+1, s.FailOn, first.FailOn)
 		}
 		if !slices.Contains(inventories, s.Inventory) {
 			inventories = append(inventories, s.Inventory)
@@ -81,54 +79,56 @@ func Merge(ctx context.Context, eng *policies.Engine, shards []*report.Report, o
 		r.DurationMS = max(r.DurationMS, s.DurationMS)
 		r.Interrupted = r.Interrupted || s.Interrupted
 		if err := mergeNotices(r, s, opts.Rewaive, i); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		for _, h := range s.Hosts {
 			if j, dup := seen[h.Name]; dup {
-				return nil, nil, fmt.Errorf("merge: host %s is in report %d and report %d: shards must not overlap (the same report twice, or shards of different N?)", h.Name, j+1, i+1)
+				return nil, fmt.Errorf("merge: host %s is in report %d and report %d: shards must not overlap (the same report twice, or shards of different N?)", h.Name, j+1, i+1)
 			}
 			seen[h.Name] = i
 			h, err := shardHost(h, eng, opts.Rewaive)
 			if err != nil {
-				return nil, nil, fmt.Errorf("merge: report %d: %w", i+1, err)
+				return nil, fmt.Errorf("merge: report %d: %w", i+1, err)
 			}
-			r.Hosts = append(r.Hosts, h)
+			m.hosts = append(m.hosts, h)
 		}
 	}
-	if failOn == "" {
-		failOn = first.FailOn
+	if r.FailOn == "" {
+		r.FailOn = first.FailOn
 	}
-	r.FailOn = failOn
 	r.Inventory = strings.Join(inventories, ",")
-	sortHosts(r.Hosts, opts.Order)
+	sortHosts(m.hosts, opts.Order)
+	return m, nil
+}
 
-	out := make([]FleetHost, len(r.Hosts))
-	for i, h := range r.Hosts {
-		out[i] = FleetHost{Name: h.Name, Address: h.Address, Groups: h.Groups, Labels: h.Labels, Reason: h.Reason, Error: h.Error, DurationMS: h.DurationMS, Facts: h.Facts}
+// merged is the Shards source: the shards' hosts, and the report metadata
+// they add up to.
+type merged struct {
+	meta  *report.Report
+	hosts []report.Host
+}
+
+func (m *merged) Len() int { return len(m.hosts) }
+
+func (m *merged) Hosts(_ context.Context, yield func(int, Host)) bool {
+	for i, h := range m.hosts {
+		yield(i, Host{
+			FleetHost: facts.FleetHost{Name: h.Name, Address: h.Address, Groups: h.Groups, Labels: h.Labels, Reason: h.Reason, Error: h.Error, DurationMS: h.DurationMS, Facts: h.Facts},
+			Evaluated: true,
+			Results:   h.Results,
+		})
 	}
-	if eng.NeedsFleet() {
-		var inputs []policies.EvalInput
-		var idx []int
-		for i, h := range out {
-			if h.Facts != nil {
-				inputs = append(inputs, evalInput(h, nil))
-				idx = append(idx, i)
-			}
-		}
-		for k, rs := range eng.EvalFleet(context.WithoutCancel(ctx), inputs, 0) {
-			r.Hosts[idx[k]].Results = append(r.Hosts[idx[k]].Results, rs...)
-		}
-	}
-	for i := range r.Hosts {
-		r.Hosts[i].Results = sortResults(r.Hosts[i].Results)
-		if r.Hosts[i].Facts == nil {
-			r.Hosts[i].Status = report.HostUnreachable
-		} else {
-			r.Hosts[i].Status = ""
-		}
-	}
-	report.Finalize(r, failOn)
-	return r, out, nil
+	return m.meta.Interrupted
+}
+
+// Stamp gives the merged report the shards' times, inventories, threshold,
+// tool version and (non-waiver) notices.
+func (m *merged) Stamp(r *report.Report) {
+	r.ToolVersion = m.meta.ToolVersion
+	r.StartedAt, r.FinishedAt, r.DurationMS = m.meta.StartedAt, m.meta.FinishedAt, m.meta.DurationMS
+	r.Inventory, r.FailOn = m.meta.Inventory, m.meta.FailOn
+	r.Interrupted = m.meta.Interrupted
+	r.Notices = append(r.Notices, m.meta.Notices...)
 }
 
 // shardHost is a shard's host entry made ready for the merged report: the

@@ -1,4 +1,4 @@
-package audit
+package facts
 
 import (
 	"bytes"
@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/kaudit/kaudit/probes/facts"
 )
 
 // FleetSchema is the schema of a saved fleet facts file.
@@ -33,7 +32,7 @@ type FleetHost struct {
 	Reason     string            `json:"reason,omitempty"` // unreachable reason when Facts is nil
 	Error      string            `json:"error,omitempty"`
 	DurationMS int64             `json:"duration_ms"`
-	Facts      *facts.Facts      `json:"facts,omitempty"`
+	Facts      *Facts      `json:"facts,omitempty"`
 }
 
 // WriteFleetFacts writes ff as indented JSON.
@@ -73,8 +72,8 @@ func ReadFleetFacts(r io.Reader) (*FleetFacts, error) {
 			}
 		}
 		return &ff, nil
-	case facts.Schema:
-		var f facts.Facts
+	case Schema:
+		var f Facts
 		if err := dec.Decode(&f); err != nil {
 			return nil, fmt.Errorf("read host facts: %w", err)
 		}
@@ -87,6 +86,6 @@ func ReadFleetFacts(r io.Reader) (*FleetFacts, error) {
 		}
 		return &FleetFacts{Schema: FleetSchema, Hosts: []FleetHost{{Name: name, Address: name, Facts: &f}}}, nil
 	default:
-		return nil, fmt.Errorf("read facts: schema %q is neither %s nor %s", probe.Schema, FleetSchema, facts.Schema)
+		return nil, fmt.Errorf("read facts: schema %q is neither %s nor %s", probe.Schema, FleetSchema, Schema)
 	}
 }

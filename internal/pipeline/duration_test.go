@@ -1,4 +1,4 @@
-package audit
+package pipeline
 
 import (
 	"context"
@@ -39,7 +39,7 @@ func TestFinishDuration(t *testing.T) {
 			if !tc.start.IsZero() {
 				r.StartedAt = tc.start.Format(time.RFC3339)
 			}
-			finish(r, meta)
+			stamp(r, meta)
 			if r.DurationMS != tc.want || r.StartedAt != tc.wantStart || r.FinishedAt != tc.wantEnd {
 				t.Errorf("duration_ms %d, %s..%s; want %d, %s..%s", r.DurationMS, r.StartedAt, r.FinishedAt, tc.want, tc.wantStart, tc.wantEnd)
 			}
@@ -53,7 +53,7 @@ func TestFinishDurationMonotonic(t *testing.T) {
 	start := time.Now()
 	time.Sleep(20 * time.Millisecond)
 	r := &report.Report{Hosts: []report.Host{}}
-	finish(r, Meta{StartedAt: start, FailOn: "high"})
+	stamp(r, Meta{StartedAt: start, FailOn: "high"})
 	if r.DurationMS < 20 {
 		t.Errorf("duration_ms %d after sleeping 20 ms", r.DurationMS)
 	}
@@ -84,13 +84,13 @@ func TestMergeDuration(t *testing.T) {
 				start := time.Date(2026, 3, 2, 10, 15, 4, 0, time.UTC)
 				end := start.Add(time.Duration(ms) * time.Millisecond)
 				meta := Meta{ToolVersion: "test", Inventory: "fleet.hcl", FailOn: "high", StartedAt: start, Now: func() time.Time { return end }}
-				r := roundTrip(t, Evaluate(ctx, eng, hosts[k:k+1], meta, 1))
+				r := roundTrip(t, evalSaved(ctx, eng, hosts[k:k+1], meta, 1))
 				if r.DurationMS != ms {
 					t.Fatalf("shard %d: duration_ms %d, want %d", k, r.DurationMS, ms)
 				}
 				shards = append(shards, r)
 			}
-			got, _, err := Merge(ctx, eng, shards, MergeOptions{})
+			got, _, err := merge(ctx, eng, shards, MergeOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
