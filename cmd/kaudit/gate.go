@@ -8,7 +8,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
 
-	"github.com/kaudit/kaudit/gate"
+	"github.com/kaudit/kaudit/internal/pipeline/gate"
 	"github.com/kaudit/kaudit/internal/pipeline"
 	"github.com/kaudit/kaudit/inventory"
 	"github.com/kaudit/kaudit/probes"

@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"slices"
 
-	"github.com/kaudit/kaudit/gate"
+	"github.com/kaudit/kaudit/internal/pipeline/gate"
 	"github.com/kaudit/kaudit/inventory"
 	"github.com/kaudit/kaudit/probes/facts"
 	"github.com/kaudit/kaudit/probes/sosreport"

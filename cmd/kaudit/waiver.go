@@ -7,7 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kaudit/kaudit/internal/pipeline"
-	"github.com/kaudit/kaudit/waiver"
+	"github.com/kaudit/kaudit/internal/pipeline/waiver"
 )
 
 func (a *app) waiverCommand() *cobra.Command {

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kaudit/kaudit/gate"
+	"github.com/kaudit/kaudit/internal/pipeline/gate"
 	"github.com/kaudit/kaudit/inventory"
 )
 

@@ -27,7 +27,7 @@ import (
 	"github.com/kaudit/kaudit/policies"
 	"github.com/kaudit/kaudit/probes/facts"
 	"github.com/kaudit/kaudit/report"
-	"github.com/kaudit/kaudit/waiver"
+	"github.com/kaudit/kaudit/internal/pipeline/waiver"
 )
 
 // Meta is the run metadata copied into the report.

@@ -15,7 +15,7 @@ import (
 // TestThresholdsMatchPack keeps the projection's version table equal to the
 // kmem pack's (policies/kmem/state.rego).
 func TestThresholdsMatchPack(t *testing.T) {
-	b, err := os.ReadFile("../policies/kmem/state.rego")
+	b, err := os.ReadFile("../../../policies/kmem/state.rego")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +32,7 @@ func TestThresholdsMatchPack(t *testing.T) {
 			t.Errorf("state.rego has no %s", want)
 		}
 	}
-	checks, err := os.ReadFile("../policies/kmem/checks.rego")
+	checks, err := os.ReadFile("../../../policies/kmem/checks.rego")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,7 @@ import (
 // 1.0.0-rc5+dev, kmem active, seed 000's dmesg), two clones and two
 // unreachable hosts, collected with kaudit facts from internal/testfleet
 // with examples/plans/testfleet-groups.hcl (testdata/gate/README.md).
-const fleetFile = "../testdata/gate/testfleet-seed000.json"
+const fleetFile = "../../../testdata/gate/testfleet-seed000.json"
 
 var (
 	engineOnce sync.Once
@@ -112,7 +112,7 @@ func resultOf(results []policies.Result, id string) policies.Result {
 // 1.12 → 1.15 on CentOS 7 / 3.10 nodes without nokmem is no-go, because
 // kubelet 1.15 still switches kmem accounting on.
 func TestExampleKubelet115(t *testing.T) {
-	out := runGate(t, "../examples/plans/kubelet-1.15.hcl", readFleet(t, fleetFile, "workers"), nil)
+	out := runGate(t, "../../../examples/plans/kubelet-1.15.hcl", readFleet(t, fleetFile, "workers"), nil)
 	r := out.Report
 	if r.Plan.Verdict != NoGo || report.ExitCode(r) != report.ExitFailing {
 		t.Fatalf("verdict %s exit %d, want no-go exit 1; reasons %q", r.Plan.Verdict, report.ExitCode(r), r.Plan.Reasons)
@@ -158,7 +158,7 @@ func TestExampleKubelet115(t *testing.T) {
 // TestExampleNokmem is the second worked example: booting 3.10.0-1160.el7
 // with cgroup.memory=nokmem and runc 1.0.0-rc95 is go.
 func TestExampleNokmem(t *testing.T) {
-	out := runGate(t, "../examples/plans/nokmem.hcl", readFleet(t, fleetFile, "workers"), nil)
+	out := runGate(t, "../../../examples/plans/nokmem.hcl", readFleet(t, fleetFile, "workers"), nil)
 	r := out.Report
 	if r.Plan.Verdict != Go || report.ExitCode(r) != report.ExitCompliant {
 		for _, h := range r.Hosts {
@@ -240,7 +240,7 @@ func TestExampleNokmem(t *testing.T) {
 // TestExampleUnreachable is the third worked example: a plan that targets
 // unreachable hosts over max_unreachable is no-go with that reason.
 func TestExampleUnreachable(t *testing.T) {
-	out := runGate(t, "../examples/plans/dc2-unreachable.hcl", readFleet(t, fleetFile, "workers-dc2"), nil)
+	out := runGate(t, "../../../examples/plans/dc2-unreachable.hcl", readFleet(t, fleetFile, "workers-dc2"), nil)
 	r := out.Report
 	if r.Plan.Verdict != NoGo || report.ExitCode(r) != report.ExitIncomplete {
 		t.Fatalf("verdict %s exit %d, want no-go exit 3; reasons %q", r.Plan.Verdict, report.ExitCode(r), r.Plan.Reasons)
@@ -267,7 +267,7 @@ func TestExampleWaiver(t *testing.T) {
 		Expires:   time.Date(2026, 12, 31, 23, 59, 59, 0, time.UTC),
 		DeclRange: inventory.Range{Filename: "prod.hcl", Line: 90, Column: 1},
 	}
-	out := runGate(t, "../examples/plans/kubelet-1.15.hcl", readFleet(t, fleetFile, "workers"), []*inventory.Waiver{w})
+	out := runGate(t, "../../../examples/plans/kubelet-1.15.hcl", readFleet(t, fleetFile, "workers"), []*inventory.Waiver{w})
 	h := out.Report.Hosts[0]
 	if k := resultOf(h.Projected, "kmem.kubelet"); k.Status != policies.StatusWaived || k.Waiver == nil || k.Waiver.OriginalStatus != "fail" {
 		t.Errorf("projected kmem.kubelet %s %+v", k.Status, k.Waiver)
@@ -283,7 +283,7 @@ func TestExampleWaiver(t *testing.T) {
 // BenchmarkProject measures projecting one host through the nokmem change.
 func BenchmarkProject(b *testing.B) {
 	hosts := readFleet(&testing.T{}, fleetFile, "workers")
-	p, _, _ := Load("../examples/plans/nokmem.hcl")
+	p, _, _ := Load("../../../examples/plans/nokmem.hcl")
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := Project(hosts[0].Facts, p.Changes[0]); err != nil {
@@ -305,7 +305,7 @@ func BenchmarkGate(b *testing.B) {
 		hosts[i].Name = fmt.Sprintf("worker-%03d", i)
 		names[i] = hosts[i].Name
 	}
-	p, _, _ := Load("../examples/plans/nokmem.hcl")
+	p, _, _ := Load("../../../examples/plans/nokmem.hcl")
 	targets, diags := p.Resolve(FleetInventory(invHosts(hosts)), names)
 	if diags.HasErrors() {
 		b.Fatal(diags)

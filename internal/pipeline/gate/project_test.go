@@ -244,7 +244,7 @@ func TestProject(t *testing.T) {
 			},
 		},
 	}
-	sch, err := jsonschema.NewCompiler().Compile("../docs/facts.schema.json")
+	sch, err := jsonschema.NewCompiler().Compile("../../../docs/facts.schema.json")
 	if err != nil {
 		t.Fatal(err)
 	}
