@@ -8,8 +8,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
 
-	"github.com/kaudit/kaudit/internal/pipeline/gate"
 	"github.com/kaudit/kaudit/internal/pipeline"
+	"github.com/kaudit/kaudit/internal/pipeline/gate"
 	"github.com/kaudit/kaudit/inventory"
 	"github.com/kaudit/kaudit/probes"
 	"github.com/kaudit/kaudit/probes/facts"

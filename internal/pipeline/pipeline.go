@@ -23,11 +23,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kaudit/kaudit/internal/pipeline/waiver"
 	"github.com/kaudit/kaudit/inventory"
 	"github.com/kaudit/kaudit/policies"
 	"github.com/kaudit/kaudit/probes/facts"
 	"github.com/kaudit/kaudit/report"
-	"github.com/kaudit/kaudit/internal/pipeline/waiver"
 )
 
 // Meta is the run metadata copied into the report.

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-
 )
 
 // FleetSchema is the schema of a saved fleet facts file.
@@ -32,7 +31,7 @@ type FleetHost struct {
 	Reason     string            `json:"reason,omitempty"` // unreachable reason when Facts is nil
 	Error      string            `json:"error,omitempty"`
 	DurationMS int64             `json:"duration_ms"`
-	Facts      *Facts      `json:"facts,omitempty"`
+	Facts      *Facts            `json:"facts,omitempty"`
 }
 
 // WriteFleetFacts writes ff as indented JSON.

@@ -10,10 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kaudit/kaudit/probes/facts"
 	"github.com/kaudit/kaudit/internal/pipeline"
 	"github.com/kaudit/kaudit/inventory"
 	"github.com/kaudit/kaudit/policies"
+	"github.com/kaudit/kaudit/probes/facts"
 	"github.com/kaudit/kaudit/report"
 )
 
