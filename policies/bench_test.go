@@ -166,12 +166,14 @@ func BenchmarkEvalRules(b *testing.B) {
 		b.Fatal(err)
 	}
 	e := newEngine(b, Options{})
-	in := hostValue(e.factsValue(loadFixture(b, "rhel7-mitigated")), HostInput{Name: "h"}, nil)
+	f := loadFixture(b, "rhel7-mitigated")
+	fv := e.factsValue(f)
+	in := withDerived(hostValue(fv, HostInput{Name: "h"}, nil), f, fv)
 	for _, rule := range []string{
 		"results", "verdicts", "_heads",
 		"r_kernel", "r_accounting", "r_nokmem_boot", "r_boot_drift", "r_memcg_disabled", "r_runc", "r_kubelet",
 		"r_memcg_headroom", "r_memcg_zombies", "r_kernel_log", "r_slab_pressure", "r_fragmentation", "r_risk",
-		"affect", "affect_desc", "nokmem_state", "kmem_switch", "runc_worst", "_runc_ev", "_risk_ev",
+		"r_memcg_forecast", "affect", "affect_desc", "nokmem_state", "kmem_switch", "runc_worst", "_runc_ev", "_risk_ev",
 	} {
 		b.Run(rule, func(b *testing.B) {
 			pq, err := rego.New(append([]func(*rego.Rego){rego.Compiler(compiler), rego.Store(store), rego.Query("data.kaudit.kmem." + rule)}, kauditBuiltinOptions()...)...).PrepareForEval(ctx)
