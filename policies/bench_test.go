@@ -166,9 +166,7 @@ func BenchmarkEvalRules(b *testing.B) {
 		b.Fatal(err)
 	}
 	e := newEngine(b, Options{})
-	f := loadFixture(b, "rhel7-mitigated")
-	fv := e.factsValue(f)
-	in := withDerived(hostValue(fv, HostInput{Name: "h"}, nil), f, fv)
+	in := hostValue(e.factsValue(loadFixture(b, "rhel7-mitigated")), HostInput{Name: "h"}, nil)
 	for _, rule := range []string{
 		"results", "verdicts", "_heads",
 		"r_kernel", "r_accounting", "r_nokmem_boot", "r_boot_drift", "r_memcg_disabled", "r_runc", "r_kubelet",

@@ -216,8 +216,7 @@ func (e *Engine) Describe(id string) (CheckDoc, bool) {
 // malformed result, yields results with status error naming the pack and the
 // problem. f may be nil (every check then reports unknown).
 func (e *Engine) Eval(ctx context.Context, f *facts.Facts, h HostInput) []Result {
-	fv := e.factsValue(f)
-	return e.evalInput(ctx, withDerived(hostValue(fv, h, nil), f, fv))
+	return e.evalInput(ctx, hostValue(e.factsValue(f), h, nil))
 }
 
 // factsValue converts a facts document to the Rego value of its JSON form,

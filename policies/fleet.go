@@ -89,8 +89,7 @@ func (e *Engine) EvalHost(ctx context.Context, in EvalInput) []Result {
 			continue
 		}
 		if v == nil {
-			fv := e.factsValue(in.Facts)
-			v = withHistory(withDerived(hostValue(fv, in.Host, nil), in.Facts, fv), in.History)
+			v = withHistory(hostValue(e.factsValue(in.Facts), in.Host, nil), in.History)
 		}
 		out = append(out, p.eval(ctx, v)...)
 	}
@@ -112,7 +111,7 @@ func (e *Engine) EvalFleet(ctx context.Context, in []EvalInput, workers int) [][
 	}
 	fleet := fleetValue(in, fvs)
 	parallel(len(in), workers, func(i int) {
-		v := withHistory(withDerived(hostValue(fvs[i], in[i].Host, fleet), in[i].Facts, fvs[i]), in[i].History)
+		v := withHistory(hostValue(fvs[i], in[i].Host, fleet), in[i].History)
 		for _, p := range e.packs {
 			if p.fleet {
 				out[i] = append(out[i], p.eval(ctx, v)...)

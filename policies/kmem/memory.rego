@@ -187,31 +187,18 @@ _zones := [z |
 	is_array(z.free)
 ]
 
-# per zone (a derived fact, see state.rego): its node and name, the highest
-# order with a free block (-1: none) and free_from[k], the free blocks of
-# order >= k for k from 0 to the number of orders (the last is 0).
-_buddy_zones := zs if {
-	zs := input.derived._buddy_zones
-} else := [{
-	"node": object.get(z, "node", "?"),
-	"zone": z.zone,
+# per zone: the highest order with a free block (-1: none) and the free
+# blocks of order >= params.fragmentation_min_order.
+_zone_stats := [{
+	"zone": z,
 	"max_order": max(array.concat([-1], [i | some i, n in z.free; n > 0])),
-	"free_from": [sum([n | some n in array.slice(z.free, k, count(z.free)); is_number(n)]) | some k in numbers.range(0, count(z.free))],
+	"high": sum([n | some n in array.slice(z.free, o, count(z.free)); is_number(n)]),
 } |
-	some z in _zones
-]
-
-# per zone: the free blocks of order >= params.fragmentation_min_order.
-_zone_stats := [{"zone": z, "max_order": z.max_order, "high": _free_from(z, o)} |
 	some z in zs
 ] if {
-	zs := _buddy_zones
+	zs := _zones
 	o := params.fragmentation_min_order
 }
-
-_free_from(z, o) := n if {
-	n := z.free_from[o]
-} else := 0
 
 _high_blocks := sum([s.high | some s in _zone_stats])
 
@@ -223,7 +210,7 @@ _frag_line := concat("; ", [sprintf("node %v %s: highest free order %d, %d block
 r_fragmentation := {"status": "not_applicable", "message": affect_desc, "evidence": _frag_ev, "remediation": ""} if {
 	affect == "unaffected"
 } else := {"status": "unknown", "message": sprintf("no Normal or DMA32 zone in /proc/buddyinfo (%s)", [src_note("buddyinfo")]), "evidence": _frag_ev, "remediation": ""} if {
-	count(_buddy_zones) == 0
+	count(_zones) == 0
 } else := {"status": "fail", "message": sprintf("no free block of order >= %d left in zones Normal/DMA32 (%s)", [params.fragmentation_min_order, _frag_line]), "evidence": _frag_ev, "remediation": checks["kmem.fragmentation"].remediation} if {
 	_high_blocks == 0
 } else := {"status": "pass", "message": sprintf("%d free blocks of order >= %d in zones Normal/DMA32 (%s)", [_high_blocks, params.fragmentation_min_order, _frag_line]), "evidence": _frag_ev, "remediation": ""}

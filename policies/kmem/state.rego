@@ -31,15 +31,6 @@ ran_clean(section) if object.get(input.sources[section], "error", "") in {"", "a
 # one_line caps untrusted text for a message.
 one_line(s) := substring(replace(replace(s, "\r", " "), "\n", " "), 0, 240)
 
-# Derived facts: a few rules below count or select facts (no threshold, param
-# or verdict goes into them: kmem_counts, active_count, inactive_count,
-# runc_sample_active, runc_sample_inactive, boot_relevant, _buddy_zones).
-# kaudit computes them once per host in Go and passes them as
-# input.derived.<rule name> (policies/derived.go, docs/facts.md "Derived
-# facts"); each such rule takes that value when it is there and computes it
-# itself otherwise (plain opa eval on a facts document). TestDerivedMatchesRego
-# holds the two equal.
-
 # ---------------------------------------------------------------- cgroup layout
 
 # layout: "v1" (a v1 memory hierarchy), "v1_assumed" (not collected, but the
@@ -169,9 +160,7 @@ _containers := c if {
 } else := []
 
 # the counters of the container sample, 0 when not collected.
-kmem_counts := c if {
-	c := input.derived.kmem_counts
-} else := object.union(
+kmem_counts := object.union(
 	{"containers_found": 0, "containers_sampled": 0, "containers_active": 0, "containers_inactive": 0, "containers_error": 0},
 	{k: n |
 		some k in ["containers_found", "containers_sampled", "containers_active", "containers_inactive", "containers_error"]
@@ -180,15 +169,11 @@ kmem_counts := c if {
 	},
 )
 
-active_count := n if {
-	n := input.derived.active_count
-} else := kmem_counts.containers_active + 1 if {
+active_count := kmem_counts.containers_active + 1 if {
 	kubepods_state == "active"
 } else := kmem_counts.containers_active
 
-inactive_count := n if {
-	n := input.derived.inactive_count
-} else := kmem_counts.containers_inactive + 1 if {
+inactive_count := kmem_counts.containers_inactive + 1 if {
 	kubepods_state == "inactive"
 } else := kmem_counts.containers_inactive
 
@@ -224,13 +209,9 @@ _runc_sample := [c.state |
 	kinds := _runc_kinds
 }
 
-runc_sample_active := n if {
-	n := input.derived.runc_sample_active
-} else := count([s | some s in _runc_sample; s == "active"])
+runc_sample_active := count([s | some s in _runc_sample; s == "active"])
 
-runc_sample_inactive := n if {
-	n := input.derived.runc_sample_inactive
-} else := count([s | some s in _runc_sample; s == "inactive"])
+runc_sample_inactive := count([s | some s in _runc_sample; s == "inactive"])
 
 accounting_desc := sprintf("kmem accounting active in %d and inactive (EIO) in %d of the sampled cgroups (kubepods: %s; containers: %d active, %d inactive, %d unreadable of %d sampled, %d found)", [
 	active_count, inactive_count, kubepods_state,
@@ -504,9 +485,7 @@ persisted := p if {
 # entries that decide the next boot, plus GRUB_CMDLINE_LINUX (which decides
 # every regenerated grub.cfg).
 # (the object.get: /etc/default/grub always, another kind when "default")
-boot_relevant := ps if {
-	ps := input.derived.boot_relevant
-} else := [p |
+boot_relevant := [p |
 	some p in ps
 	object.get({"default_grub": true}, p.kind, p["default"]) == true
 ] if ps := persisted
