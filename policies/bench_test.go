@@ -100,18 +100,25 @@ func BenchmarkFactsValue(b *testing.B) {
 // evaluator costs on this machine, with the same input, for packs far
 // simpler than kmem. Each has 13 results (one per check) and nothing else:
 // "constant" returns fixed objects; "message" formats one sprintf of two
-// facts per result, the least a result naming the values judged can do.
+// facts per result, the least a result naming the values judged can do;
+// "input_ref", "rule_ref" and "builtin" put one input reference, one
+// (cached) rule reference or one builtin call in each result: the cost of a
+// result object that is not constant.
 // Run on one core: go test ./policies -run XXX -bench OPAFloor -cpu 1
 func BenchmarkOPAFloor(b *testing.B) {
 	e := newEngine(b, Options{})
 	in := hostValue(e.factsValue(loadFixture(b, "rhel7-mitigated")), HostInput{Name: "h"}, nil)
-	for _, c := range []struct{ name, status, message string }{
-		{"constant", `"pass"`, `"m"`},
-		{"message", `"pass"`, `sprintf("kernel %s, cgroup %s", [input.kernel.release, input.cgroup.mode])`},
+	for _, c := range []struct{ name, status, message, rules string }{
+		{"constant", `"pass"`, `"m"`, ""},
+		{"message", `"pass"`, `sprintf("kernel %s, cgroup %s", [input.kernel.release, input.cgroup.mode])`, ""},
+		// one step per result: what a single construct costs in a result object
+		{"input_ref", `"pass"`, `input.kernel.release`, ""},
+		{"rule_ref", `"pass"`, `r`, "r := input.kernel.release\n"}, // evaluated once, then cached
+		{"builtin", `"pass"`, `upper(input.kernel.release)`, ""},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			var mod strings.Builder
-			mod.WriteString("package floor\n\nresults := [")
+			mod.WriteString("package floor\n\n" + c.rules + "results := [")
 			for i := range 13 {
 				fmt.Fprintf(&mod, "{\"id\": \"c%d\", \"severity\": \"high\", \"status\": %s, \"message\": %s, \"evidence\": {}, \"remediation\": \"\"},\n", i, c.status, c.message)
 			}
