@@ -2,6 +2,8 @@ package policies
 
 import (
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -71,12 +73,43 @@ func evidencePickDecl() *rego.Function {
 	}
 }
 
-// evidencePick implements the builtin exactly as the shim's comprehension
+// pathCache keeps the split form of the dotted paths evidence_pick has seen
+// (the packs' path lists are constants: the same few dozen strings for every
+// host), so a path is split and its segments made terms once, not once per
+// host. It stops growing at maxCachedPaths distinct paths (a pack building
+// paths from input), and is then only read. Safe for concurrent use.
+type pathCache struct {
+	m sync.Map // string → []*ast.Term
+	n atomic.Int32
+}
+
+const maxCachedPaths = 4096
+
+func (c *pathCache) segments(p string) []*ast.Term {
+	if c != nil {
+		if v, ok := c.m.Load(p); ok {
+			return v.([]*ast.Term)
+		}
+	}
+	var segs []*ast.Term
+	for seg := range strings.SplitSeq(p, ".") {
+		segs = append(segs, ast.StringTerm(seg))
+	}
+	if c != nil && c.n.Load() < maxCachedPaths {
+		if _, loaded := c.m.LoadOrStore(p, segs); !loaded {
+			c.n.Add(1)
+		}
+	}
+	return segs
+}
+
+// pickEvidence implements the builtin exactly as the shim's comprehension
 // {p: object.get(doc, split(p, "."), null) | some p in paths} evaluates: a
 // doc that is not an object gives {} (object.get fails on every path), a
 // path that is not a string is left out (split fails), and the walk is
-// object.get's (Term.Get on objects, arrays and sets).
-func evidencePick(_ rego.BuiltinContext, doc, paths *ast.Term) (*ast.Term, error) {
+// object.get's (Term.Get on objects, arrays and sets). c gives the paths'
+// segments (nil: split every time).
+func pickEvidence(c *pathCache, doc, paths *ast.Term) *ast.Term {
 	var list []*ast.Term
 	switch p := paths.Value.(type) {
 	case *ast.Array:
@@ -86,7 +119,7 @@ func evidencePick(_ rego.BuiltinContext, doc, paths *ast.Term) (*ast.Term, error
 		list = p.Slice()
 	}
 	if _, ok := doc.Value.(ast.Object); !ok || len(list) == 0 {
-		return ast.ObjectTerm(), nil
+		return ast.ObjectTerm()
 	}
 	out := ast.NewObjectWithCapacity(len(list))
 	for _, t := range list {
@@ -95,8 +128,8 @@ func evidencePick(_ rego.BuiltinContext, doc, paths *ast.Term) (*ast.Term, error
 			continue
 		}
 		curr := doc
-		for seg := range strings.SplitSeq(string(s), ".") {
-			if curr = curr.Get(ast.StringTerm(seg)); curr == nil {
+		for _, seg := range c.segments(string(s)) {
+			if curr = curr.Get(seg); curr == nil {
 				break
 			}
 		}
@@ -105,7 +138,7 @@ func evidencePick(_ rego.BuiltinContext, doc, paths *ast.Term) (*ast.Term, error
 		}
 		out.Insert(t, curr) // a repeated path is one key, as in the shim
 	}
-	return ast.NewTerm(out), nil
+	return ast.NewTerm(out)
 }
 
 // kauditBuiltins are kaudit's Rego builtins, for the compiler.
@@ -117,11 +150,15 @@ func kauditBuiltins() map[string]*ast.Builtin {
 	return out
 }
 
-// kauditBuiltinOptions register the builtins' implementations on a rego.Rego.
+// kauditBuiltinOptions register the builtins' implementations on a rego.Rego
+// (evidence_pick with a path cache of its own).
 func kauditBuiltinOptions() []func(*rego.Rego) {
+	paths := &pathCache{}
 	return []func(*rego.Rego){
 		rego.Function3(versionCompareDecl(), versionCompare),
-		rego.Function2(evidencePickDecl(), evidencePick),
+		rego.Function2(evidencePickDecl(), func(_ rego.BuiltinContext, doc, ps *ast.Term) (*ast.Term, error) {
+			return pickEvidence(paths, doc, ps), nil
+		}),
 	}
 }
 

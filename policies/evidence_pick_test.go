@@ -2,6 +2,7 @@ package policies
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -91,4 +92,25 @@ func embeddedModules(t testing.TB, dir string) map[string]*ast.Module {
 		t.Fatal(err)
 	}
 	return mods
+}
+
+// TestPathCacheBound: past maxCachedPaths distinct paths the cache stops
+// growing, and picks with and without it, from an empty or a full cache,
+// are the same.
+func TestPathCacheBound(t *testing.T) {
+	doc := ast.MustParseTerm(`{"a": {"b": 1}, "k7": {"x": 2}}`)
+	c := &pathCache{}
+	for round := range 2 { // the second round reads a full cache
+		for i := range maxCachedPaths + 50 {
+			paths := ast.ArrayTerm(ast.StringTerm("a.b"), ast.StringTerm(fmt.Sprintf("k%d.x", i%100)), ast.StringTerm(fmt.Sprintf("p%d.q", i)))
+			if got, want := pickEvidence(c, doc, paths), pickEvidence(nil, doc, paths); !got.Equal(want) {
+				t.Fatalf("round %d, %d: cached %v, uncached %v", round, i, got, want)
+			}
+		}
+	}
+	n := 0
+	c.m.Range(func(any, any) bool { n++; return true })
+	if n > maxCachedPaths || int(c.n.Load()) != n {
+		t.Errorf("cache holds %d paths (counter %d), bound %d", n, c.n.Load(), maxCachedPaths)
+	}
 }
