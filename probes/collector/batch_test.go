@@ -2,11 +2,15 @@ package collector_test
 
 import (
 	"bytes"
+	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/kaudit/kaudit/internal/testenv"
 	"github.com/kaudit/kaudit/probes/collector"
 	"github.com/kaudit/kaudit/probes/collector/collectortest"
+	"github.com/kaudit/kaudit/probes/facts"
 )
 
 // TestScriptBatchedReads checks that the files read by one head for all of
@@ -89,4 +93,53 @@ func clip(b []byte) string {
 		return string(b[:80]) + "..."
 	}
 	return string(b)
+}
+
+// TestScriptSickNodeHungBatchRead: the one head that reads all the files
+// hangs, ignoring SIGTERM, with a child: the batch's timer (5 s) ends it and
+// everything it started, and the files are read one by one with the same
+// bytes. busybox ash runs its own head applet, not the one in PATH: dash and
+// bash only.
+func TestScriptSickNodeHungBatchRead(t *testing.T) {
+	for _, sh := range collectortest.Shells(t) {
+		if sh.Name == "busybox" {
+			continue
+		}
+		t.Run(sh.Name, func(t *testing.T) {
+			h := collectortest.RHEL7Node(t)
+			realHead, err := exec.LookPath("head")
+			if err != nil {
+				t.Skip("no head here")
+			}
+			writeScript(t, h.Bin, "head", `for a in "$@"; do last=$a; done
+if [ "$last" = /dev/null ]; then
+	trap '' TERM
+	sh -c 'trap "" TERM; while :; do sleep 1; done' hungbatchchild &
+	while :; do sleep 1; done
+fi
+exec `+realHead+` "$@"
+`)
+			raw, took := sickRun(t, sh, h, "40", 0)
+			testenv.NoneLeft(t, h.Bin+"/head")
+			testenv.NoneLeft(t, "hungbatchchild")
+			run := collector.SplitRun(raw, nonce)
+			if !run.Done {
+				t.Fatalf("no DONE after %v:\n%s", took, tail(raw))
+			}
+			m := byName(run.Sections)
+			for name, want := range map[string]string{
+				facts.SectionHostname:         "k8s-node-1\n",
+				facts.SectionRedhatRelease:    "CentOS Linux release 7.4.1708 (Core)\n",
+				facts.SectionExtfragThreshold: "500\n",
+			} {
+				if s := m[name]; len(s) != 1 || string(s[0].Body) != want || s[0].Exit != 0 {
+					t.Errorf("%s: %d sections %+v; want one with %q", name, len(s), s, want)
+				}
+			}
+			if took < 4*time.Second || took > 20*time.Second {
+				t.Errorf("took %v; want the batch's 5 s timer and then the reads", took)
+			}
+			t.Logf("%s: hung batch read: %v", sh.Name, took)
+		})
+	}
 }

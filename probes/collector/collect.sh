@@ -228,7 +228,9 @@ ptab() {
 # desc PID...: D = " pid:start " of PID and every descendant, this shell
 # excluded (from a fresh process table). A head that is a direct child of the
 # first PID is spared: it is bounded's output cap, which flushes what the
-# command printed once the command is gone (killing it would lose that).
+# command printed once the command is gone (killing it would lose that);
+# with SPARE=0 it is not (the batch read's head is the job itself).
+SPARE=
 desc() {
 	ptab
 	D=" "
@@ -247,7 +249,10 @@ desc() {
 				case $D in
 				*" $1:"*) ;;
 				*)
-					case "$2 $HEADS" in "$root "*" $1 "*) ;; *)
+					case "$2 $HEADS" in "$root "*" $1 "*)
+						[ "$SPARE" = 0 ] && D="$D$1:$3 " && ch=1
+						;;
+					*)
 						[ "$1" != "$SELF" ] && D="$D$1:$3 " && ch=1
 						;;
 					esac
@@ -722,7 +727,9 @@ pf_read() {
 		return 125
 	fi
 	if wait "$bt" 2>/dev/null; then
+		SPARE=0
 		reap "$bp"
+		SPARE=
 		wait "$bp" 2>/dev/null
 		return 124
 	fi
