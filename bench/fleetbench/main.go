@@ -90,6 +90,7 @@ type config struct {
 	Sample       time.Duration
 	RunTimeout   time.Duration
 	HostsPerSSHD int
+	Script       string // -script: a collector script file for every tool but kaudit ("" = the embedded one)
 }
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
@@ -110,6 +111,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.DurationVar(&c.Sample, "sample", 200*time.Millisecond, "process tree memory sampling interval")
 	fs.DurationVar(&c.RunTimeout, "run-timeout", 30*time.Minute, "give up on one run after this long")
 	fs.IntVar(&c.HostsPerSSHD, "hosts-per-sshd", testfleet.MaxHostsPerSSHD, "fleet hosts per sshd process (0: one sshd for all, as make fleet-up; see testfleet.Options.HostsPerSSHD)")
+	fs.StringVar(&c.Script, "script", "", "collector script for pdsh, Ansible, floor-collector and the reference run (default: kaudit's embedded one; kaudit always runs its own), to compare a collector change with the same fleet")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -267,10 +269,16 @@ func benchmark(ctx context.Context, cfg *config, stdout, stderr io.Writer) (err 
 	fmt.Fprintf(stderr, "fleetbench: fleet %s up in %s\n", f.RunID, secs(fleetUp))
 
 	b := &bench{cfg: cfg, self: self, log: stderr, targets: map[string]*target{}}
-	if b.setup, err = newSetup(f, kauditPath, sshfloorPath, cfg.Fanout, work); err != nil {
+	script := collector.Script()
+	if cfg.Script != "" {
+		if script, err = os.ReadFile(cfg.Script); err != nil {
+			return fmt.Errorf("-script: %w", err)
+		}
+	}
+	if b.setup, err = newSetup(f, kauditPath, sshfloorPath, cfg.Fanout, work, script); err != nil {
 		return err
 	}
-	if b.sections, err = referenceSections(ctx, f, b.setup.Nonce); err != nil {
+	if b.sections, err = referenceSections(ctx, f, b.setup.Nonce, script); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "fleetbench: reference run over OpenSSH: %d collector sections per host\n", b.sections)
@@ -331,7 +339,8 @@ func benchmark(ctx context.Context, cfg *config, stdout, stderr io.Writer) (err 
 	fmt.Fprintf(stdout, "machine: %s; load average at start %s, at end %s\n", env["machine"], loadStart, loadEnd)
 	fmt.Fprintf(stdout, "versions: %s\n\n", env["versions"])
 	printTable(stdout, sums)
-	fmt.Fprintf(stdout, "\nwall: start to exit of the client; CPU: user+sys of the whole client process tree; RSS: largest client process;\n"+
+	fmt.Fprintf(stdout, "\nwall: start to exit of the client; CPU: user+sys of the whole client process tree; node ms/host: user+sys of the fleet's sshds\n"+
+		"and everything they reaped (sshd and the remote command: the nodes' side) per host; RSS: largest client process;\n"+
 		"tree: peak sampled sum of Pss over the client tree; conn/exec: sshd log per host; load1: 1-min load average before the run.\n")
 	fmt.Fprintf(stdout, "\ntargets (N=%d):\n", cfg.N)
 	printTargets(stdout, targets)
@@ -384,18 +393,18 @@ func newNonce() (string, error) {
 	return hex.EncodeToString(b[:]), nil
 }
 
-func newSetup(f *testfleet.Fleet, kaudit, sshfloor string, fanout int, work string) (setup, error) {
+func newSetup(f *testfleet.Fleet, kaudit, sshfloor string, fanout int, work string, script []byte) (setup, error) {
 	nonce, err := newNonce()
 	if err != nil {
 		return setup{}, err
 	}
 	s := setup{Fleet: f, Kaudit: kaudit, SSHFloor: sshfloor, Fanout: fanout, Nonce: nonce, Work: work,
 		AnsibleVars: filepath.Join(work, "ansible-vars.yml"), AnsibleCfg: filepath.Join(work, "ansible.cfg"),
-		Script: filepath.Join(work, "collect.sh")}
-	if err := os.WriteFile(s.Script, collector.Script(), 0o644); err != nil {
+		Script: filepath.Join(work, "collect.sh"), ScriptText: script}
+	if err := os.WriteFile(s.Script, script, 0o644); err != nil {
 		return setup{}, err
 	}
-	vars, err := ansibleVars(commandString(nonce))
+	vars, err := ansibleVars(commandString(script, nonce))
 	if err != nil {
 		return setup{}, err
 	}
@@ -410,13 +419,13 @@ func newSetup(f *testfleet.Fleet, kaudit, sshfloor string, fanout int, work stri
 
 // referenceSections runs the collector once on the first host with OpenSSH
 // (script on stdin, like kaudit) and counts its sections.
-func referenceSections(ctx context.Context, f *testfleet.Fleet, nonce string) (int, error) {
+func referenceSections(ctx context.Context, f *testfleet.Fleet, nonce string, script []byte) (int, error) {
 	// No "watch": this stdin ends after the script.
 	cmd, err := f.SSH(ctx, f.Hosts[0].Name, "sh -s -- '"+nonce+"' 110")
 	if err != nil {
 		return 0, err
 	}
-	cmd.Stdin = bytes.NewReader(collector.Script())
+	cmd.Stdin = bytes.NewReader(script)
 	out, err := cmd.Output()
 	if err != nil {
 		return 0, fmt.Errorf("reference collector run on %s: %w", f.Hosts[0].Name, err)
@@ -480,6 +489,7 @@ func (b *bench) measure(ctx context.Context, tool string, t *target, round int, 
 	resultPath := filepath.Join(b.setup.Work, tool+"-"+label+".usage.json")
 	logOff := fileSize(b.setup.Fleet.SSHDLog)
 	r.Load1, _ = loadAvg()
+	node0, nodeErr := nodeCPU(ctx, b.setup.Fleet.NetNS)
 
 	rctx, cancel := context.WithTimeout(ctx, b.cfg.RunTimeout)
 	defer cancel()
@@ -502,6 +512,9 @@ func (b *bench) measure(ctx context.Context, tool string, t *target, round int, 
 		return r
 	}
 	time.Sleep(300 * time.Millisecond) // let the last sshd log lines land
+	if node1, err := nodeCPU(ctx, b.setup.Fleet.NetNS); err == nil && nodeErr == nil {
+		r.NodeCPUNS = int64(node1 - node0)
+	}
 	log, err := readFrom(b.setup.Fleet.SSHDLog, logOff)
 	if err != nil {
 		r.Failed = err.Error()

@@ -88,14 +88,17 @@ func countSessions(log []byte) sessionCount {
 
 // runResult is one measured run of one tool.
 type runResult struct {
-	Tool   string    `json:"tool"`
-	Round  int       `json:"round"`
-	Hosts  int       `json:"hosts"` // hosts targeted
-	OK     int       `json:"ok"`    // hosts with the complete collector output
-	Usage  Usage     `json:"usage"`
-	Conn   connCount `json:"ssh"`
-	Load1  float64   `json:"load1"` // 1-minute load average just before the run
-	Failed string    `json:"failed,omitempty"`
+	Tool  string    `json:"tool"`
+	Round int       `json:"round"`
+	Hosts int       `json:"hosts"` // hosts targeted
+	OK    int       `json:"ok"`    // hosts with the complete collector output
+	Usage Usage     `json:"usage"`
+	Conn  connCount `json:"ssh"`
+	Load1 float64   `json:"load1"` // 1-minute load average just before the run
+	// NodeCPUNS is the host side's CPU over the run: the fleet's sshds and
+	// everything they reaped (see nodeCPU); 0 when it could not be read.
+	NodeCPUNS int64  `json:"node_cpu_ns"`
+	Failed    string `json:"failed,omitempty"`
 }
 
 // summary is the median over a tool's runs.
@@ -114,6 +117,7 @@ type summary struct {
 	CPUS        float64 `json:"cpu_s"`       // median client CPU, measured
 	CPUFleetS   float64 `json:"cpu_fleet_s"` // at N hosts
 	CPUPerHost  float64 `json:"cpu_ms_per_host"`
+	NodePerHost float64 `json:"node_cpu_ms_per_host"` // median host-side CPU per host (sshd + remote command)
 	MaxRSSMiB   float64 `json:"max_rss_mib"`
 	PeakPSSMiB  float64 `json:"peak_pss_mib"`
 	ConnPerHost float64 `json:"conn_per_host"`
@@ -140,7 +144,7 @@ func median(xs []float64) float64 {
 // on fewer hosts is extrapolated linearly to N (and says so).
 func summarise(tool, title string, runs []runResult, fleetHosts int) summary {
 	s := summary{Tool: tool, Title: title, FleetHosts: fleetHosts, ExactlyOne: true}
-	var wall, cpu, rss, pss, conn, exec, load, ok []float64
+	var wall, cpu, rss, pss, conn, exec, load, ok, node []float64
 	for _, r := range runs {
 		if r.Failed != "" {
 			continue
@@ -155,6 +159,7 @@ func summarise(tool, title string, runs []runResult, fleetHosts int) summary {
 		exec = append(exec, float64(r.Conn.Execs)/float64(max(r.Hosts, 1)))
 		load = append(load, r.Load1)
 		ok = append(ok, float64(r.OK))
+		node = append(node, float64(r.NodeCPUNS)/1e6/float64(max(r.Hosts, 1)))
 		s.ExactlyOne = s.ExactlyOne && r.Conn.exactlyOne(r.Hosts)
 	}
 	if s.Runs == 0 {
@@ -166,6 +171,7 @@ func summarise(tool, title string, runs []runResult, fleetHosts int) summary {
 	s.MaxRSSMiB, s.PeakPSSMiB = median(rss), median(pss)
 	s.ConnPerHost, s.ExecPerHost = median(conn), median(exec)
 	s.Load1 = median(load)
+	s.NodePerHost = median(node)
 	s.OK = int(median(ok))
 	scale := float64(fleetHosts) / float64(s.Hosts)
 	s.Extrapolate = s.Hosts != fleetHosts
@@ -194,7 +200,7 @@ func setRatios(sums []summary) {
 
 // printTable writes the one results table.
 func printTable(w io.Writer, sums []summary) {
-	head := []string{"tool", "hosts", "ok", "wall s", "hosts/s", "CPU s", "CPU ms/host", "RSS MiB", "tree MiB", "conn/host", "exec/host", "load1", "× kaudit"}
+	head := []string{"tool", "hosts", "ok", "wall s", "hosts/s", "CPU s", "CPU ms/host", "node ms/host", "RSS MiB", "tree MiB", "conn/host", "exec/host", "load1", "× kaudit"}
 	rows := [][]string{head}
 	var notes []string
 	for _, s := range sums {
@@ -211,7 +217,7 @@ func printTable(w io.Writer, sums []summary) {
 		}
 		rows = append(rows, []string{
 			s.Title, fmt.Sprint(s.Hosts), fmt.Sprint(s.OK), wall,
-			fmt.Sprintf("%.1f", s.HostsPerS), cpu, fmt.Sprintf("%.2f", s.CPUPerHost),
+			fmt.Sprintf("%.1f", s.HostsPerS), cpu, fmt.Sprintf("%.2f", s.CPUPerHost), fmt.Sprintf("%.1f", s.NodePerHost),
 			fmt.Sprintf("%.1f", s.MaxRSSMiB), fmt.Sprintf("%.1f", s.PeakPSSMiB),
 			fmt.Sprintf("%.2f", s.ConnPerHost), fmt.Sprintf("%.2f", s.ExecPerHost),
 			fmt.Sprintf("%.2f", s.Load1), fmt.Sprintf("%.2f%s", s.Ratio, star),

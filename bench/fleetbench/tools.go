@@ -60,7 +60,8 @@ type setup struct {
 	Fleet       *testfleet.Fleet
 	Kaudit      string // path of the kaudit binary
 	SSHFloor    string // path of the sshfloor binary (bench/sshfloor)
-	Script      string // the collector script, for sshfloor -stdin
+	Script      string // the collector script's file, for sshfloor -stdin
+	ScriptText  []byte // the collector script (kaudit's embedded one unless -script)
 	Fanout      int
 	Nonce       string // the collector nonce pdsh and Ansible pass as $1
 	Work        string // work directory (outputs, control sockets, ini)
@@ -81,8 +82,8 @@ type invocation struct {
 // text itself run by the remote sh with the nonce as $1 — the same
 // interpreter, script and argument kaudit's `sh -s -- NONCE` (script on
 // stdin) runs. pdsh and Ansible's raw module cannot feed stdin.
-func commandString(nonce string) string {
-	return "sh -c " + shQuote(string(collector.Script())) + " kaudit " + shQuote(nonce)
+func commandString(script []byte, nonce string) string {
+	return "sh -c " + shQuote(string(script)) + " kaudit " + shQuote(nonce)
 }
 
 func shQuote(s string) string {
@@ -122,7 +123,7 @@ func (s *setup) invoke(tool string, t *target, run string) invocation {
 		// the default PDSH_SSH_ARGS is "-2 -a -x -l%u %h".
 		inv.Env = []string{"PDSH_SSH_ARGS_APPEND=" + strings.Join(args, " ")}
 		inv.Argv = netnsArgv(s.Fleet, "pdsh", "-R", "ssh", "-f", strconv.Itoa(s.Fanout),
-			"-l", s.Fleet.User, "-w", "^"+t.HostsFile, commandString(s.Nonce))
+			"-l", s.Fleet.User, "-w", "^"+t.HostsFile, commandString(s.ScriptText, s.Nonce))
 	case toolAnsible:
 		inv.Env = []string{
 			"ANSIBLE_CONFIG=" + s.AnsibleCfg,

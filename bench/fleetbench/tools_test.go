@@ -27,7 +27,7 @@ func TestShQuoteRoundTrip(t *testing.T) {
 // TestCommandString checks that the command string hands sh exactly the
 // embedded script and the nonce as $1 (by replacing sh with a printer).
 func TestCommandString(t *testing.T) {
-	cmd := commandString("n0nce")
+	cmd := commandString(collector.Script(), "n0nce")
 	rest, ok := strings.CutPrefix(cmd, "sh -c ")
 	if !ok {
 		t.Fatalf("command %.40q...", cmd)
@@ -43,7 +43,7 @@ func TestCommandString(t *testing.T) {
 }
 
 func TestAnsibleVars(t *testing.T) {
-	cmd := commandString("abc") + "\t<&>\u00e9"
+	cmd := commandString(collector.Script(), "abc") + "\t<&>\u00e9"
 	b, err := ansibleVars(cmd)
 	if err != nil {
 		t.Fatal(err)
@@ -174,7 +174,7 @@ func TestCleanEnv(t *testing.T) {
 
 func TestInvoke(t *testing.T) {
 	f := &testfleet.Fleet{NetNS: "kaudit-x", User: "kaudit", ClientKey: "/k", KnownHosts: "/kh", Inventory: "/inv.hcl"}
-	s := &setup{Fleet: f, Kaudit: "/bin/kaudit", SSHFloor: "/bin/sshfloor", Script: "/w/collect.sh", Fanout: 64, Nonce: "n", Work: "/w", AnsibleVars: "/w/v.yml", AnsibleCfg: "/w/a.cfg"}
+	s := &setup{Fleet: f, Kaudit: "/bin/kaudit", SSHFloor: "/bin/sshfloor", Script: "/w/collect.sh", ScriptText: collector.Script(), Fanout: 64, Nonce: "n", Work: "/w", AnsibleVars: "/w/v.yml", AnsibleCfg: "/w/a.cfg"}
 	tg := &target{Inventory: "/inv.hcl", HostsFile: "/w/hosts"}
 	k := s.invoke(toolKaudit, tg, "1")
 	if strings.Join(k.Argv, " ") != "ip netns exec kaudit-x /bin/kaudit run -i /inv.hcl --report json=/w/kaudit-1.json -j 64" {
@@ -184,7 +184,7 @@ func TestInvoke(t *testing.T) {
 	if strings.Contains(pd.Env[0], "KexAlgorithms") || !strings.HasSuffix(pc.Env[0], "-o KexAlgorithms=curve25519-sha256") {
 		t.Errorf("pdsh env: %q / %q", pd.Env, pc.Env)
 	}
-	if got := pc.Argv[len(pc.Argv)-1]; got != commandString("n") || !contains(pc.Argv, "^/w/hosts") || !contains(pc.Argv, "64") {
+	if got := pc.Argv[len(pc.Argv)-1]; got != commandString(collector.Script(), "n") || !contains(pc.Argv, "^/w/hosts") || !contains(pc.Argv, "64") {
 		t.Errorf("pdsh argv: %q", pc.Argv[:len(pc.Argv)-1])
 	}
 	a := s.invoke(toolAnsible, tg, "2")

@@ -77,6 +77,7 @@ kaudit_main() {
 	watch_start
 
 	sec sec_collector
+	pf_start
 	sec rd hostname /proc/sys/kernel/hostname
 	sec rd os_release /etc/os-release
 	sec rd redhat_release /etc/redhat-release
@@ -227,7 +228,9 @@ ptab() {
 # desc PID...: D = " pid:start " of PID and every descendant, this shell
 # excluded (from a fresh process table). A head that is a direct child of the
 # first PID is spared: it is bounded's output cap, which flushes what the
-# command printed once the command is gone (killing it would lose that).
+# command printed once the command is gone (killing it would lose that);
+# with SPARE=0 it is not (the batch read's head is the job itself).
+SPARE=
 desc() {
 	ptab
 	D=" "
@@ -246,7 +249,10 @@ desc() {
 				case $D in
 				*" $1:"*) ;;
 				*)
-					case "$2 $HEADS" in "$root "*" $1 "*) ;; *)
+					case "$2 $HEADS" in "$root "*" $1 "*)
+						[ "$SPARE" = 0 ] && D="$D$1:$3 " && ch=1
+						;;
+					*)
 						[ "$1" != "$SELF" ] && D="$D$1:$3 " && ch=1
 						;;
 					esac
@@ -566,6 +572,21 @@ rd() {
 		return
 	fi
 	c=${3:-$CAP}
+	# The next file of the batch read (pf_start), when it is this one.
+	if [ "$PFI" -lt "$PFN" ] && [ "$c" = "$CAP" ]; then
+		eval "o=\${PF_$PFI-}"
+		case $o in
+		" $f <==$NL"*)
+			unset "PF_$PFI"
+			PFI=$((PFI + 1))
+			o=${o#" $f <==$NL"}
+			o=${o%"$NL=="}
+			emit "$o$NL${MK}0" "$c" "${4:-*}"
+			e "$1" "$RC" "$T" "$WHY"
+			return
+			;;
+		esac
+	fi
 	if [ -n "$HEAD" ] && [ "$NOFORK" = 0 ]; then
 		# One head per file, without the section timer: a regular file's read
 		# that blocks is one the kernel would not let a kill end either; the
@@ -582,6 +603,144 @@ rd() {
 	# No head, or no process can be started: the shell's read builtin.
 	cp_lines "$c" "${4:-*}" 2>/dev/null <"$f"
 	e "$1" 0 "$T"
+}
+
+# pf_start: read every file the rd sections below read with the default cap
+# in ONE head -c CAP+1 (per file the same bytes as a head of its own: one
+# process instead of ~16), under one section timer. head frames the files
+# with "==> PATH <==" headers, each but the first preceded by a newline; a
+# last /dev/null ends the output with a header, so no trailing newline of a
+# file is lost to $(...). The output is split on '>' (linear; the shells'
+# prefix removal is quadratic in the prefix's length): a field that follows
+# one ending in "\n==" and starts with " PATH <==\n" for a PATH of the list
+# is a header, any other field is a file's '>' put back. It is used only
+# when head exited 0 in time and every header came exactly in the order of
+# the list (a file holding the next one's header line makes a header come
+# twice: the batch is then not used). rd takes its file's bytes from PF_<i>
+# (PFI the next) when its path is the one expected; otherwise, and whenever
+# the batch is not usable, rd reads the file with its own head as before.
+PFN=0 PFI=0
+pf_start() {
+	PFN=0 PFI=0
+	[ -n "$HEAD" ] && [ "$NOFORK" = 0 ] || return 0
+	set --
+	for p in /proc/sys/kernel/hostname /etc/os-release /etc/redhat-release \
+		/proc/sys/kernel/osrelease /proc/version /proc/version_signature \
+		/proc/cmdline /etc/default/grub; do
+		pf_ok "$R$p" && set -- "$@" "$R$p"
+	done
+	for f in "$R"/etc/default/grub.d/*.cfg; do
+		pf_ok "$f" && set -- "$@" "$f"
+	done
+	for p in /boot/grub2/grub.cfg /boot/grub/grub.cfg "/boot/efi/EFI/*/grub.cfg" \
+		"/boot/loader/entries/*.conf" \
+		/boot/grub2/grubenv /boot/grub/grubenv "/boot/efi/EFI/*/grubenv"; do
+		for f in $R$p; do
+			pf_ok "$f" && set -- "$@" "$f"
+		done
+	done
+	for p in /proc/self/mounts /proc/cgroups /sys/fs/cgroup/cgroup.controllers \
+		/proc/meminfo /proc/buddyinfo /sys/kernel/debug/extfrag/extfrag_index \
+		/proc/sys/vm/extfrag_threshold /var/lib/kubelet/config.yaml \
+		/var/lib/kubelet/kubeadm-flags.env /etc/sysconfig/kubelet /etc/default/kubelet; do
+		pf_ok "$R$p" && set -- "$@" "$R$p"
+	done
+	[ "$#" -gt 0 ] || return 0
+	names=
+	for f in "$@" /dev/null; do
+		case $f in *"$NL"* | *'>'* | *'<'*) return 0 ;; esac
+		names="$names$f$NL"
+	done
+	n=$#
+	left "$SECT"
+	[ "$LEFT" -ge 1 ] || return 0
+	SB=$LEFT o=@@nofork r=1
+	command eval 'o=$(pf_read "$@"); r=$?' 2>/dev/null
+	[ "$r" = 0 ] || return 0
+	set -f
+	oldifs=$IFS
+	IFS='>'
+	# shellcheck disable=SC2086 # split on the headers' '>'
+	set -- $o
+	IFS=$oldifs
+	set +f
+	# bounded work: a few '>' in the files at most
+	[ "${1-}" = "==" ] && [ "$#" -le $((n + 66)) ] || return 0
+	shift
+	k=-1 cur='' todo=$names
+	for x in "$@"; do
+		if [ "$k" -ge 0 ]; then
+			case $cur in
+			*"$NL==") ;;
+			*)
+				cur="$cur>$x"
+				continue
+				;;
+			esac
+		fi
+		nm=
+		case $x in
+		" "*" <==$NL"* | " "*" <==")
+			nm=${x#" "}
+			nm=${nm%%" <=="*}
+			case $NL$names in *"$NL$nm$NL"*) ;; *) nm= ;; esac
+			;;
+		esac
+		if [ -z "$nm" ]; then
+			[ "$k" -ge 0 ] || return 0
+			cur="$cur>$x"
+			continue
+		fi
+		[ "$nm" = "${todo%%"$NL"*}" ] || return 0
+		todo=${todo#"$nm$NL"}
+		[ "$k" -ge 0 ] && eval "PF_$k=\$cur"
+		k=$((k + 1))
+		cur=$x
+	done
+	if [ "$k" = "$n" ] && [ -z "$todo" ] && [ "$cur" = " /dev/null <==" ]; then
+		PFN=$n
+	else
+		i=0
+		while [ "$i" -lt "$n" ]; do
+			unset "PF_$i"
+			i=$((i + 1))
+		done
+	fi
+	return 0
+}
+
+# pf_ok FILE: FILE is one rd reads with head (a readable regular file).
+pf_ok() { [ -f "$1" ] && [ -r "$1" ]; }
+
+# pf_read FILE...: (inside $(...)) head -c CAP+1 of every FILE and /dev/null
+# under a timer of SB seconds; the status is head's, 124 when the timer ran
+# out (head and everything it started are reaped), 125 when no process could
+# be started.
+pf_read() {
+	bt='' bp=
+	command eval 'sleep "$SB" >/dev/null 2>&1 & bt=$!' 2>/dev/null
+	[ -n "$bt" ] || return 125
+	command eval 'pf_job "$@" & bp=$!' 2>/dev/null
+	if [ -z "$bp" ]; then
+		kill "$bt" 2>/dev/null
+		wait "$bt" 2>/dev/null
+		return 125
+	fi
+	if wait "$bt" 2>/dev/null; then
+		SPARE=0
+		reap "$bp"
+		SPARE=
+		wait "$bp" 2>/dev/null
+		return 124
+	fi
+	wait "$bp"
+}
+
+pf_job() {
+	head -c $((CAP + 1)) -- "$@" /dev/null 2>/dev/null </dev/null
+	r=$?
+	kill "$bt" 2>/dev/null
+	return "$r"
 }
 
 # rdglob SECTION PATTERN...: rd every existing match; one absent section when
