@@ -26,26 +26,54 @@ type Options struct {
 	Describe func(id string) (policies.CheckDoc, bool)
 }
 
-// Formats lists the report formats New accepts.
-func Formats() []string { return []string{"text", "json", "junit", "html", "prom", "sarif"} }
+// format is one report format: its name (the FORMAT of --report
+// FORMAT[=PATH]), the file written when no path is given ("" = standard
+// output) and its renderer. formats is the one list of them.
+type format struct {
+	name, file string
+	new        func(Options) Renderer
+}
 
-// New returns the renderer for format: text, json, junit or html.
-func New(format string, opts Options) (Renderer, error) {
-	switch format {
-	case "text":
-		return &Text{Options: opts}, nil
-	case "json":
-		return JSON{}, nil
-	case "junit":
-		return JUnit{}, nil
-	case "html":
-		return HTML{}, nil
-	case "prom":
-		return Prom{}, nil
-	case "sarif":
-		return SARIF{Describe: opts.Describe}, nil
+func formats() []format {
+	return []format{
+		{"text", "", func(o Options) Renderer { return &Text{Options: o} }},
+		{"json", "", func(Options) Renderer { return JSON{} }},
+		{"junit", "kaudit-junit.xml", func(Options) Renderer { return JUnit{} }},
+		{"html", "kaudit-report.html", func(Options) Renderer { return HTML{} }},
+		{"prom", "kaudit.prom", func(Options) Renderer { return Prom{} }},
+		{"sarif", "kaudit.sarif", func(o Options) Renderer { return SARIF{Describe: o.Describe} }},
 	}
-	return nil, fmt.Errorf("report format %q: want one of %s", format, strings.Join(Formats(), ", "))
+}
+
+// Formats lists the report formats New accepts, in the order documented.
+func Formats() []string {
+	var names []string
+	for _, f := range formats() {
+		names = append(names, f.name)
+	}
+	return names
+}
+
+// DefaultFile is the file a report in format goes to when no path is given:
+// "" for the formats written to standard output (text, json) and for an
+// unknown format.
+func DefaultFile(name string) string {
+	for _, f := range formats() {
+		if f.name == name {
+			return f.file
+		}
+	}
+	return ""
+}
+
+// New returns the renderer for the named format (one of Formats).
+func New(name string, opts Options) (Renderer, error) {
+	for _, f := range formats() {
+		if f.name == name {
+			return f.new(opts), nil
+		}
+	}
+	return nil, fmt.Errorf("report format %q: want one of %s", name, strings.Join(Formats(), ", "))
 }
 
 // WriteFileAtomic writes path through render: into a temporary file in the

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kaudit/kaudit/policies"
 )
 
 func TestNew(t *testing.T) {
@@ -22,6 +24,27 @@ func TestNew(t *testing.T) {
 	rd, _ := New("text", Options{Verbose: true, Width: 70})
 	if txt, ok := rd.(*Text); !ok || !txt.Verbose || txt.Width != 70 {
 		t.Errorf("text options not passed: %#v", rd)
+	}
+}
+
+func TestDefaultFile(t *testing.T) {
+	want := map[string]string{
+		"text": "", "json": "", "junit": "kaudit-junit.xml", "html": "kaudit-report.html",
+		"prom": "kaudit.prom", "sarif": "kaudit.sarif", "yaml": "",
+	}
+	for _, f := range Formats() {
+		if _, ok := want[f]; !ok {
+			t.Errorf("format %q has no expected default file in this test", f)
+		}
+	}
+	for f, file := range want {
+		if got := DefaultFile(f); got != file {
+			t.Errorf("DefaultFile(%q) = %q, want %q", f, got, file)
+		}
+	}
+	rd, _ := New("sarif", Options{Describe: func(string) (policies.CheckDoc, bool) { return policies.CheckDoc{}, true }})
+	if s, ok := rd.(SARIF); !ok || s.Describe == nil {
+		t.Errorf("sarif: Describe not passed: %#v", rd)
 	}
 }
 

@@ -38,21 +38,6 @@ type reportTarget struct {
 	path   string // "" = stdout
 }
 
-// defaultPath is used when --report names a file format without a path.
-func defaultPath(format string) string {
-	switch format {
-	case "junit":
-		return "kaudit-junit.xml"
-	case "html":
-		return "kaudit-report.html"
-	case "prom":
-		return "kaudit.prom"
-	case "sarif":
-		return "kaudit.sarif"
-	}
-	return ""
-}
-
 func (o *outputFlags) targets() ([]reportTarget, error) {
 	if err := policies.ValidateFailOn(o.failOn); err != nil {
 		return nil, fmt.Errorf("--%w", err)
@@ -70,7 +55,7 @@ func (o *outputFlags) targets() ([]reportTarget, error) {
 			return nil, fmt.Errorf("--report %q: unknown format %q (want %s or %s)", s, format, strings.Join(fs[:len(fs)-1], ", "), fs[len(fs)-1])
 		}
 		if path == "" {
-			path = defaultPath(format)
+			path = report.DefaultFile(format)
 		}
 		if path == "" || path == "-" {
 			path = ""
