@@ -76,13 +76,19 @@ layout_desc := "no cgroup v1 memory hierarchy (cgroup v2 only)" if {
 
 # ---------------------------------------------------------------- kernel
 
-# Version facts (domain doc section 4).
+# Version facts (docs/policies.md, "Version facts and their sources", has
+# each one's public source). kaudit gate's projection reads the string
+# entries from here (policies.Thresholds), so keep them constant strings.
 thresholds := {
 	"kernel_fixed": "4.7", # memcg ID recycling, 73f576c04b94
 	"kernel_backports": [["4.4.18", "4.5"], ["4.6.6", "4.7"]],
 	"kernel_nokmem_v1": "4.6", # cgroup.memory=nokmem effective for v1
 	"rhel7_slab_fix": "3.10.0-1075.el7", # RH bz 1507149
+	# first RHEL 7 kernel cgroup.memory=nokmem is reported to work on (low
+	# confidence: docker/for-linux#841, opencontainers/runc#2039)
+	"rhel7_nokmem_reported": "3.10.0-1062.el7",
 	"runc_enables": "1.0.0-rc3",
+	"runc_nokmem_tag": "1.0.0-rc6", # the nokmem build tag exists
 	"runc_safe": "1.0.0-rc94",
 	"kubelet_enables": "1.8",
 	"kubelet_nokmem_tag": "1.14",

@@ -29,9 +29,9 @@ func (p *projector) cgroups() {
 		return // no v1 memory hierarchy: nothing to account
 	}
 	kernelSame := !p.kernelChange
-	nk := nokmemEffect(cur, f, kernelSame)
-	kube := kubeletEffect(cur, f, c, c.Kubelet != "" || c.KubeletNokmem != nil)
-	runc := runcEffect(cur, f, c, c.Runc != "" || c.RuncNokmem != nil)
+	nk := nokmemEffect(p.v, cur, f, kernelSame)
+	kube := kubeletEffect(p.v, cur, f, c, c.Kubelet != "" || c.KubeletNokmem != nil)
+	runc := runcEffect(p.v, cur, f, c, c.Runc != "" || c.RuncNokmem != nil)
 
 	kp := f.Kmem.Kubepods
 	exists := kp != nil && (kp.State == "active" || kp.State == "inactive")

@@ -286,7 +286,7 @@ func BenchmarkProject(b *testing.B) {
 	p, _, _ := Load("../../../examples/plans/nokmem.hcl")
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := Project(hosts[0].Facts, p.Changes[0]); err != nil {
+		if _, err := Project(hosts[0].Facts, p.Changes[0], p.Versions); err != nil {
 			b.Fatal(err)
 		}
 	}

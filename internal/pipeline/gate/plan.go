@@ -27,6 +27,9 @@ type Plan struct {
 	Rules   Rules
 	Changes []*Change    // in file order
 	Groups  []*GroupRule // in file order
+	// Versions are the version facts the plan is checked and projected
+	// with: the kmem pack's (PackVersions).
+	Versions Versions
 }
 
 // Rules are the fleet rules of the plan's rules block.
@@ -144,16 +147,25 @@ func Parse(src []byte, filename string) (*Plan, map[string]*hcl.File, hcl.Diagno
 	if diags.HasErrors() {
 		return nil, parser.Files(), diags
 	}
-	d := &decoder{}
-	d.diags = diags
+	v, err := PackVersions()
+	if err != nil {
+		return nil, parser.Files(), append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read the version facts", Detail: err.Error()})
+	}
+	d := &decoder{diags: diags, v: v}
 	p := d.plan(file, filename)
+	if p != nil {
+		p.Versions = v
+	}
 	if d.diags.HasErrors() {
 		return nil, parser.Files(), d.diags
 	}
 	return p, parser.Files(), d.diags
 }
 
-type decoder struct{ diags hcl.Diagnostics }
+type decoder struct {
+	diags hcl.Diagnostics
+	v     Versions // what changes are checked against
+}
 
 func (d *decoder) errAt(rng hcl.Range, summary, format string, args ...any) {
 	d.diags = append(d.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: fmt.Sprintf(format, args...), Subject: rng.Ptr()})
@@ -322,11 +334,11 @@ func (d *decoder) validate(c *Change) {
 			d.errAt(c.Range(v.attr), "Invalid "+v.attr+" version", "change %q: %q is not a %s version (e.g. %s).", c.Name, v.val, v.attr, versionExample(v.attr))
 		}
 	}
-	if isTrue(c.RuncNokmem) && c.Runc != "" && vcmp(version.KindRunc, c.Runc, runcNokmemTag) == -1 {
-		d.errAt(c.Range("runc_nokmem"), "No nokmem build tag", "change %q: runc %s predates the nokmem build tag (from %s).", c.Name, c.Runc, runcNokmemTag)
+	if isTrue(c.RuncNokmem) && c.Runc != "" && vcmp(version.KindRunc, c.Runc, d.v.RuncNokmemTag) == -1 {
+		d.errAt(c.Range("runc_nokmem"), "No nokmem build tag", "change %q: runc %s predates the nokmem build tag (from %s).", c.Name, c.Runc, d.v.RuncNokmemTag)
 	}
-	if isTrue(c.KubeletNokmem) && c.Kubelet != "" && vcmp(version.KindKubelet, c.Kubelet, kubeletNokmemTag) == -1 {
-		d.errAt(c.Range("kubelet_nokmem"), "No nokmem build tag", "change %q: kubelet %s predates -tags=nokmem (supported from %s).", c.Name, c.Kubelet, kubeletNokmemTag)
+	if isTrue(c.KubeletNokmem) && c.Kubelet != "" && vcmp(version.KindKubelet, c.Kubelet, d.v.KubeletNokmemTag) == -1 {
+		d.errAt(c.Range("kubelet_nokmem"), "No nokmem build tag", "change %q: kubelet %s predates -tags=nokmem (supported from %s).", c.Name, c.Kubelet, d.v.KubeletNokmemTag)
 	}
 	if c.Reboot != nil && !*c.Reboot && (c.Kernel != "" || len(c.BootArgsAdd)+len(c.BootArgsRemove) > 0) {
 		d.errAt(c.Range("reboot"), "Change needs a reboot", "change %q sets a kernel or boot arguments, which take effect only at a reboot; remove reboot = false.", c.Name)

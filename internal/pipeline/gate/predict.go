@@ -2,27 +2,61 @@ package gate
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
+	"github.com/kaudit/kaudit/policies"
 	"github.com/kaudit/kaudit/policies/version"
 	"github.com/kaudit/kaudit/probes/facts"
 )
 
-// Version facts the projection predicts with (docs/policies.md, "Version
-// facts and their sources", has each one's public source).
-// They are the thresholds of the kmem pack (policies/kmem/state.rego); a test
-// keeps the two in step.
-const (
-	runcEnables      = "1.0.0-rc3"  // runc enables kmem on memory-limited cgroups (cgroupfs)
-	runcNokmemTag    = "1.0.0-rc6"  // the nokmem build tag exists
-	runcSafe         = "1.0.0-rc94" // kernel memory limits always ignored
-	kubeletEnables   = "1.8"        // kubelet enables kmem on pod cgroups (~1.8/1.9)
-	kubeletNokmemTag = "1.14"       // -tags=nokmem supported
-	kubeletSafe      = "1.22"       // no longer enables kmem
-	kernelNokmemV1   = "4.6"        // upstream: cgroup.memory=nokmem effective for v1
-	// rhel7NokmemReported is the first RHEL 7 kernel cgroup.memory=nokmem is
-	// reported to work on (low confidence: docker/for-linux#841, runc#2039).
-	rhel7NokmemReported = "3.10.0-1062.el7"
-)
+// Versions are the version facts the projection predicts with: the kmem
+// pack's own thresholds (policies.Thresholds; docs/policies.md, "Version
+// facts and their sources", has each one's public source), so a projection
+// and the checks that judge it use the same boundaries.
+type Versions struct {
+	RuncEnables      string // runc enables kmem on memory-limited cgroups (cgroupfs)
+	RuncNokmemTag    string // the nokmem build tag exists
+	RuncSafe         string // kernel memory limits always ignored
+	KubeletEnables   string // kubelet enables kmem on pod cgroups (~1.8/1.9)
+	KubeletNokmemTag string // -tags=nokmem supported
+	KubeletSafe      string // no longer enables kmem
+	KernelNokmemV1   string // upstream: cgroup.memory=nokmem effective for v1
+	// RHEL7NokmemReported is the first RHEL 7 kernel cgroup.memory=nokmem
+	// is reported to work on (low confidence).
+	RHEL7NokmemReported string
+}
+
+// PackVersions reads Versions from the built-in pack's thresholds; a
+// threshold the pack does not define is an error (the pack and the gate
+// have drifted apart).
+func PackVersions() (Versions, error) {
+	th, err := policies.Thresholds()
+	if err != nil {
+		return Versions{}, err
+	}
+	var v Versions
+	var missing []string
+	for key, dst := range map[string]*string{
+		"runc_enables":          &v.RuncEnables,
+		"runc_nokmem_tag":       &v.RuncNokmemTag,
+		"runc_safe":             &v.RuncSafe,
+		"kubelet_enables":       &v.KubeletEnables,
+		"kubelet_nokmem_tag":    &v.KubeletNokmemTag,
+		"kubelet_safe":          &v.KubeletSafe,
+		"kernel_nokmem_v1":      &v.KernelNokmemV1,
+		"rhel7_nokmem_reported": &v.RHEL7NokmemReported,
+	} {
+		if *dst = th[key]; *dst == "" {
+			missing = append(missing, key)
+		}
+	}
+	if len(missing) > 0 {
+		slices.Sort(missing)
+		return Versions{}, fmt.Errorf("the kmem pack's thresholds lack %s", strings.Join(missing, ", "))
+	}
+	return v, nil
+}
 
 // vcmp compares two versions of kind; an unparseable version compares as -2
 // so callers test validity first.
@@ -69,7 +103,7 @@ func predictState(nokmem effect, creator effect) (string, string) {
 // nokmemEffect predicts whether cgroup.memory=nokmem keeps kmem accounting
 // off after the plan: on = yes when it is in effect. cur is the host now,
 // proj the projected facts; kernelSame tells whether the same kernel runs.
-func nokmemEffect(cur, proj *facts.Facts, kernelSame bool) effect {
+func nokmemEffect(vs Versions, cur, proj *facts.Facts, kernelSame bool) effect {
 	if proj.Boot.Nokmem == nil {
 		return effect{triUnknown, "whether cgroup.memory=nokmem is on the running cmdline is unknown (cmdline not read)"}
 	}
@@ -87,18 +121,18 @@ func nokmemEffect(cur, proj *facts.Facts, kernelSame bool) effect {
 	}
 	switch k.Family {
 	case "upstream", "ubuntu":
-		switch c := vcmp(version.KindKernel, k.Upstream, kernelNokmemV1); {
+		switch c := vcmp(version.KindKernel, k.Upstream, vs.KernelNokmemV1); {
 		case c == -2:
 		case c < 0:
-			return effect{triNo, fmt.Sprintf("kernel %s (upstream %s) predates cgroup.memory=nokmem for cgroup v1 (~%s) and ignores it", k.Release, k.Upstream, kernelNokmemV1)}
+			return effect{triNo, fmt.Sprintf("kernel %s (upstream %s) predates cgroup.memory=nokmem for cgroup v1 (~%s) and ignores it", k.Release, k.Upstream, vs.KernelNokmemV1)}
 		default:
-			return effect{triYes, fmt.Sprintf("cgroup.memory=nokmem is in effect on kernel %s (upstream %s >= %s)", k.Release, k.Upstream, kernelNokmemV1)}
+			return effect{triYes, fmt.Sprintf("cgroup.memory=nokmem is in effect on kernel %s (upstream %s >= %s)", k.Release, k.Upstream, vs.KernelNokmemV1)}
 		}
 	case "rhel7":
-		if c := vcmp(version.KindRPM, k.Release, rhel7NokmemReported); c >= 0 {
-			return effect{triYes, fmt.Sprintf("cgroup.memory=nokmem is in effect on kernel %s (reported working from %s, low confidence: verify after the rollout)", k.Release, rhel7NokmemReported)}
+		if c := vcmp(version.KindRPM, k.Release, vs.RHEL7NokmemReported); c >= 0 {
+			return effect{triYes, fmt.Sprintf("cgroup.memory=nokmem is in effect on kernel %s (reported working from %s, low confidence: verify after the rollout)", k.Release, vs.RHEL7NokmemReported)}
 		}
-		return effect{triUnknown, fmt.Sprintf("whether kernel %s honours cgroup.memory=nokmem is unknown (first confirmed RHEL 7 kernel: %s)", k.Release, rhel7NokmemReported)}
+		return effect{triUnknown, fmt.Sprintf("whether kernel %s honours cgroup.memory=nokmem is unknown (first confirmed RHEL 7 kernel: %s)", k.Release, vs.RHEL7NokmemReported)}
 	}
 	return effect{triUnknown, fmt.Sprintf("whether kernel %q honours cgroup.memory=nokmem is unknown", k.Release)}
 }
@@ -131,7 +165,7 @@ func cmdlineWithout(f *facts.Facts) bool { return f.Boot.Nokmem != nil && !*f.Bo
 
 // kubeletEffect predicts what the kubelet does to the pod cgroups it creates
 // after the plan. changed: the plan replaces the kubelet binary.
-func kubeletEffect(cur, proj *facts.Facts, c *Change, changed bool) effect {
+func kubeletEffect(vs Versions, cur, proj *facts.Facts, c *Change, changed bool) effect {
 	kb := proj.Runtimes.Kubelet
 	if kb == nil {
 		return effect{triNo, "no kubelet"}
@@ -148,16 +182,16 @@ func kubeletEffect(cur, proj *facts.Facts, c *Change, changed bool) effect {
 	switch {
 	case !version.Valid(version.KindKubelet, v):
 		return effect{triUnknown, fmt.Sprintf("kubelet version %q is unparseable", v)}
-	case vcmp(version.KindKubelet, v, kubeletEnables) < 0:
-		return effect{triNo, fmt.Sprintf("kubelet %s predates kmem accounting on pod cgroups (< %s)", v, kubeletEnables)}
-	case vcmp(version.KindKubelet, v, kubeletSafe) >= 0:
-		return effect{triNo, fmt.Sprintf("kubelet %s (>= %s) no longer enables kmem accounting", v, kubeletSafe)}
-	case changed && isTrue(c.KubeletNokmem) && vcmp(version.KindKubelet, v, kubeletNokmemTag) >= 0:
+	case vcmp(version.KindKubelet, v, vs.KubeletEnables) < 0:
+		return effect{triNo, fmt.Sprintf("kubelet %s predates kmem accounting on pod cgroups (< %s)", v, vs.KubeletEnables)}
+	case vcmp(version.KindKubelet, v, vs.KubeletSafe) >= 0:
+		return effect{triNo, fmt.Sprintf("kubelet %s (>= %s) no longer enables kmem accounting", v, vs.KubeletSafe)}
+	case changed && isTrue(c.KubeletNokmem) && vcmp(version.KindKubelet, v, vs.KubeletNokmemTag) >= 0:
 		return effect{triNo, fmt.Sprintf("kubelet %s is built with -tags=nokmem", v)}
 	case changed && isTrue(c.KubeletNokmem):
-		return effect{triYes, fmt.Sprintf("kubelet %s (%s <= v < %s) enables kmem accounting on pod cgroups: -tags=nokmem exists only from %s", v, kubeletEnables, kubeletSafe, kubeletNokmemTag)}
+		return effect{triYes, fmt.Sprintf("kubelet %s (%s <= v < %s) enables kmem accounting on pod cgroups: -tags=nokmem exists only from %s", v, vs.KubeletEnables, vs.KubeletSafe, vs.KubeletNokmemTag)}
 	}
-	return effect{triYes, fmt.Sprintf("kubelet %s (%s <= v < %s) enables kmem accounting on pod cgroups", v, kubeletEnables, kubeletSafe)}
+	return effect{triYes, fmt.Sprintf("kubelet %s (%s <= v < %s) enables kmem accounting on pod cgroups", v, vs.KubeletEnables, vs.KubeletSafe)}
 }
 
 // runcSample counts the sampled cgroups that show what runc did: outside
@@ -182,7 +216,7 @@ func runcSample(f *facts.Facts) (active, inactive int) {
 // runcEffect predicts what runc does to the container cgroups it creates
 // after the plan: the worst of every runc binary. changed: the plan
 // replaces runc.
-func runcEffect(cur, proj *facts.Facts, c *Change, changed bool) effect {
+func runcEffect(vs Versions, cur, proj *facts.Facts, c *Change, changed bool) effect {
 	bins := proj.Runtimes.Runc
 	if len(bins) == 0 {
 		return effect{triNo, "no runc"}
@@ -202,7 +236,7 @@ func runcEffect(cur, proj *facts.Facts, c *Change, changed bool) effect {
 	worst := effect{triNo, ""}
 	rank := map[tri]int{triNo: 0, triUnknown: 1, triYes: 2}
 	for _, b := range bins {
-		e := runcBinaryEffect(b, changed && isTrue(c.RuncNokmem), driver)
+		e := runcBinaryEffect(vs, b, changed && isTrue(c.RuncNokmem), driver)
 		if worst.why == "" || rank[e.on] > rank[worst.on] {
 			worst = e
 		}
@@ -210,15 +244,15 @@ func runcEffect(cur, proj *facts.Facts, c *Change, changed bool) effect {
 	return worst
 }
 
-func runcBinaryEffect(b facts.Binary, nokmemBuild bool, driver string) effect {
+func runcBinaryEffect(vs Versions, b facts.Binary, nokmemBuild bool, driver string) effect {
 	v := b.Version
 	switch {
 	case !version.Valid(version.KindRunc, v):
 		return effect{triUnknown, fmt.Sprintf("%s version %q is unparseable", b.Name, v)}
-	case vcmp(version.KindRunc, v, runcSafe) >= 0:
-		return effect{triNo, fmt.Sprintf("%s %s (>= %s) ignores kernel memory limits", b.Name, v, runcSafe)}
-	case vcmp(version.KindRunc, v, runcEnables) < 0:
-		return effect{triNo, fmt.Sprintf("%s %s predates kmem accounting (< %s)", b.Name, v, runcEnables)}
+	case vcmp(version.KindRunc, v, vs.RuncSafe) >= 0:
+		return effect{triNo, fmt.Sprintf("%s %s (>= %s) ignores kernel memory limits", b.Name, v, vs.RuncSafe)}
+	case vcmp(version.KindRunc, v, vs.RuncEnables) < 0:
+		return effect{triNo, fmt.Sprintf("%s %s predates kmem accounting (< %s)", b.Name, v, vs.RuncEnables)}
 	case nokmemBuild:
 		return effect{triNo, fmt.Sprintf("%s %s is built with the nokmem tag", b.Name, v)}
 	case b.Flavor == facts.FlavorProjectAtomic:
@@ -226,5 +260,5 @@ func runcBinaryEffect(b facts.Binary, nokmemBuild bool, driver string) effect {
 	case driver == "systemd":
 		return effect{triNo, fmt.Sprintf("%s %s runs with the systemd cgroup driver: kmem only with an explicit kernel-memory limit", b.Name, v)}
 	}
-	return effect{triYes, fmt.Sprintf("%s %s (%s <= v < %s) enables kmem accounting on every memory-limited cgroup", b.Name, v, runcEnables, runcSafe)}
+	return effect{triYes, fmt.Sprintf("%s %s (%s <= v < %s) enables kmem accounting on every memory-limited cgroup", b.Name, v, vs.RuncEnables, vs.RuncSafe)}
 }

@@ -38,13 +38,13 @@ const sourceReset = "reset by the reboot the plan implies: not predictable, audi
 // Project derives the facts a host will have after change c. cur is not
 // modified. What the plan sets is applied as stated; what it implies for the
 // cgroup tree, the memcg counts, the kernel log and memory is predicted (see
-// docs/gate.md, "Projection").
-func Project(cur *facts.Facts, c *Change) (Projection, error) {
+// docs/gate.md, "Projection") with the version facts v.
+func Project(cur *facts.Facts, c *Change, v Versions) (Projection, error) {
 	f, err := clone(cur)
 	if err != nil {
 		return Projection{}, fmt.Errorf("project %s: %w", cur.Host, err)
 	}
-	p := &projector{cur: cur, f: f, c: c, reboot: c.Reboots()}
+	p := &projector{cur: cur, f: f, c: c, v: v, reboot: c.Reboots()}
 	p.kernel()
 	p.runtimes()
 	p.boot()
@@ -71,6 +71,7 @@ func clone(f *facts.Facts) (*facts.Facts, error) {
 type projector struct {
 	cur, f       *facts.Facts
 	c            *Change
+	v            Versions
 	reboot       bool
 	kernelChange bool
 	notes        []Note

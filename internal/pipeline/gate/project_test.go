@@ -255,7 +255,7 @@ func TestProject(t *testing.T) {
 				tt.mod(cur)
 			}
 			before, _ := json.Marshal(cur)
-			p, err := Project(cur, tt.change)
+			p, err := Project(cur, tt.change, packVersions(t))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -286,7 +286,7 @@ func wantNote(t *testing.T, p Projection, path, detail string) {
 
 func TestProjectNoChange(t *testing.T) {
 	cur := seed000(t)
-	p, err := Project(cur, &Change{Name: "noop", Select: []string{"*"}})
+	p, err := Project(cur, &Change{Name: "noop", Select: []string{"*"}}, packVersions(t))
 	if err != nil {
 		t.Fatal(err)
 	}

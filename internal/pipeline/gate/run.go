@@ -33,7 +33,7 @@ func (s *Stage) Project(hosts []facts.FleetHost) ([]facts.FleetHost, error) {
 		if t == nil || h.Facts == nil {
 			continue
 		}
-		pr, err := Project(h.Facts, t.Change)
+		pr, err := Project(h.Facts, t.Change, s.Plan.Versions)
 		if err != nil {
 			return nil, err
 		}

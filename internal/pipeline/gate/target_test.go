@@ -2,7 +2,6 @@ package gate
 
 import (
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -12,33 +11,39 @@ import (
 	"github.com/kaudit/kaudit/inventory"
 )
 
-// TestThresholdsMatchPack keeps the projection's version table equal to the
-// kmem pack's (policies/kmem/state.rego).
-func TestThresholdsMatchPack(t *testing.T) {
-	b, err := os.ReadFile("../../../policies/kmem/state.rego")
+// TestPackVersions: the projection's version facts are the kmem pack's
+// thresholds, read from its Rego (values as docs/policies.md gives them).
+func TestPackVersions(t *testing.T) {
+	v, err := PackVersions()
 	if err != nil {
 		t.Fatal(err)
 	}
-	rego := string(b)
-	for key, v := range map[string]string{
-		"runc_enables":       runcEnables,
-		"runc_safe":          runcSafe,
-		"kubelet_enables":    kubeletEnables,
-		"kubelet_nokmem_tag": kubeletNokmemTag,
-		"kubelet_safe":       kubeletSafe,
-		"kernel_nokmem_v1":   kernelNokmemV1,
-	} {
-		if want := fmt.Sprintf("%q: %q", key, v); !strings.Contains(rego, want) {
-			t.Errorf("state.rego has no %s", want)
-		}
+	want := Versions{
+		RuncEnables: "1.0.0-rc3", RuncNokmemTag: "1.0.0-rc6", RuncSafe: "1.0.0-rc94",
+		KubeletEnables: "1.8", KubeletNokmemTag: "1.14", KubeletSafe: "1.22",
+		KernelNokmemV1: "4.6", RHEL7NokmemReported: "3.10.0-1062.el7",
 	}
-	checks, err := os.ReadFile("../../../policies/kmem/checks.rego")
+	if v != want {
+		t.Errorf("PackVersions() = %+v, want %+v", v, want)
+	}
+	p := mustPlan(t, `change "x" {
+  select = ["*"]
+  runc   = "1.0.0-rc95"
+}
+`)
+	if p.Versions != v {
+		t.Errorf("Parse: plan versions %+v, want the pack's", p.Versions)
+	}
+}
+
+// packVersions is PackVersions for tests.
+func packVersions(t testing.TB) Versions {
+	t.Helper()
+	v, err := PackVersions()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(checks), strings.TrimSuffix(rhel7NokmemReported, ".el7")) {
-		t.Errorf("checks.rego does not name %s as the first RHEL 7 kernel nokmem is reported on", rhel7NokmemReported)
-	}
+	return v
 }
 
 func testInventory() *inventory.Inventory {
