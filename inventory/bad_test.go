@@ -171,7 +171,7 @@ func TestBadInput(t *testing.T) {
 				if d.Subject == nil {
 					t.Fatalf("diagnostic %q has no position", d.Summary)
 				}
-				if got := posString(*d.Subject); got != tc.pos {
+				if got := Pos(*d.Subject); got != tc.pos {
 					t.Fatalf("diagnostic %q at %s, want %s", tc.want, got, tc.pos)
 				}
 				return
@@ -193,7 +193,7 @@ func TestDuplicateAcrossFiles(t *testing.T) {
 		t.Fatalf("want an error, got:\n%s", diagText(diags))
 	}
 	d := diags[0]
-	if got := posString(*d.Subject); got != "b.hcl:2:1" {
+	if got := Pos(*d.Subject); got != "b.hcl:2:1" {
 		t.Errorf("subject at %s, want b.hcl:2:1", got)
 	}
 	if !strings.Contains(d.Detail, "already declared at a.hcl:1:1") {
@@ -218,7 +218,7 @@ func TestResourceGuards(t *testing.T) {
 			}
 			for _, d := range diags {
 				if strings.Contains(d.Summary+": "+d.Detail, tc.want) {
-					if got := posString(*d.Subject); got != tc.pos {
+					if got := Pos(*d.Subject); got != tc.pos {
 						t.Errorf("at %s, want %s", got, tc.pos)
 					}
 					return
@@ -251,7 +251,7 @@ func TestHostLimit(t *testing.T) {
 			}
 			for _, d := range diags {
 				if strings.Contains(d.Detail, tc.want) {
-					if got := posString(*d.Subject); got != tc.pos {
+					if got := Pos(*d.Subject); got != tc.pos {
 						t.Errorf("at %s, want %s", got, tc.pos)
 					}
 					return

@@ -233,7 +233,7 @@ func (r *loadRun) decodeLayer(d *decl, attrs hcl.Attributes) *layer {
 	}
 	if a, b := attrs["identity_file"], attrs["identity_files"]; a != nil && b != nil {
 		r.errAt(b.NameRange, "Conflicting arguments",
-			"identity_file is already set at %s; use identity_files = [...] alone to list several keys.", posString(a.NameRange))
+			"identity_file is already set at %s; use identity_files = [...] alone to list several keys.", Pos(a.NameRange))
 	} else if a != nil || b != nil {
 		if a == nil {
 			a = b

@@ -30,10 +30,9 @@ func (r *loadRun) report(sev hcl.DiagnosticSeverity, rng hcl.Range, summary, for
 	})
 }
 
-// posString formats the start of a range as file:line:col.
-func posString(rng hcl.Range) string {
-	return fmt.Sprintf("%s:%d:%d", rng.Filename, rng.Start.Line, rng.Start.Column)
-}
+// Pos formats the start of a range as file:line:col (as Range.String), for
+// diagnostics of every HCL file kaudit reads (inventories, gate plans).
+func Pos(rng hcl.Range) string { return toRange(rng).String() }
 
 func toRange(rng hcl.Range) Range {
 	return Range{Filename: rng.Filename, Line: rng.Start.Line, Column: rng.Start.Column}
@@ -158,7 +157,7 @@ func writeDiagnostic(w *bufio.Writer, d *hcl.Diagnostic, files map[string]*hcl.F
 				}
 			}
 		}
-		fmt.Fprintf(w, "\n  on %s%s:\n", posString(subj), ctxStr)
+		fmt.Fprintf(w, "\n  on %s%s:\n", Pos(subj), ctxStr)
 		if file != nil && file.Bytes != nil {
 			writeSnippet(w, file.Bytes, subj, underline, reset)
 		}

@@ -57,7 +57,7 @@ func diagText(diags hcl.Diagnostics) string {
 	for _, d := range diags {
 		pos := "-"
 		if d.Subject != nil {
-			pos = posString(*d.Subject)
+			pos = Pos(*d.Subject)
 		}
 		fmt.Fprintf(&b, "  %s %s: %s: %s\n", sevName(d.Severity), pos, d.Summary, d.Detail)
 	}

@@ -25,7 +25,7 @@ var historySchema = &hcl.BodySchema{Attributes: []hcl.AttributeSchema{{Name: "ur
 func (r *loadRun) decodeHistory(inv *Inventory, decls []*decl) {
 	for i, d := range decls {
 		if i > 0 {
-			r.errAt(d.def, "Duplicate history block", "only one history block is allowed; the first is at %s.", posString(decls[0].def))
+			r.errAt(d.def, "Duplicate history block", "only one history block is allowed; the first is at %s.", Pos(decls[0].def))
 			continue
 		}
 		c, diags := d.body.Content(historySchema)

@@ -150,7 +150,7 @@ func (r *loadRun) declare(decls []*decl) *declared {
 		first, dup := firsts[d.kind][d.name]
 		if dup {
 			r.errAt(d.def, fmt.Sprintf("Duplicate %s %q", d.kind, d.name),
-				"%s %q is already declared at %s; each name may be declared once across all inventory files.", d.kind, d.name, posString(first.def))
+				"%s %q is already declared at %s; each name may be declared once across all inventory files.", d.kind, d.name, Pos(first.def))
 			return false
 		}
 		firsts[d.kind][d.name] = d
@@ -161,7 +161,7 @@ func (r *loadRun) declare(decls []*decl) *declared {
 		case kindDefaults:
 			if ds.defaultsDecl != nil {
 				r.errAt(d.def, "Duplicate defaults block",
-					"A defaults block is already declared at %s; merge them into one.", posString(ds.defaultsDecl.def))
+					"A defaults block is already declared at %s; merge them into one.", Pos(ds.defaultsDecl.def))
 				continue
 			}
 			ds.defaultsDecl = d

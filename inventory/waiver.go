@@ -119,7 +119,7 @@ func (r *loadRun) decodeParams(inv *Inventory, decls []*decl) {
 		r.diags = append(r.diags, diags...)
 		for _, a := range sortedAttrs(attrs) {
 			if prev, dup := first[a.Name]; dup {
-				r.errAt(a.NameRange, "Duplicate param", "param %q is already set at %s.", a.Name, posString(prev))
+				r.errAt(a.NameRange, "Duplicate param", "param %q is already set at %s.", a.Name, Pos(prev))
 				continue
 			}
 			first[a.Name] = a.NameRange

@@ -458,6 +458,4 @@ func (d *decoder) boolean(a *hcl.Attribute) *bool {
 func isTrue(b *bool) bool { return b != nil && *b }
 
 // pos formats the start of a range as file:line:col.
-func pos(rng hcl.Range) string {
-	return fmt.Sprintf("%s:%d:%d", rng.Filename, rng.Start.Line, rng.Start.Column)
-}
+func pos(rng hcl.Range) string { return inventory.Pos(rng) }
