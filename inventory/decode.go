@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
@@ -553,4 +554,148 @@ func aliasHint(dg *hcl.Diagnostic) {
 	if to, ok := attrAliases[strings.ToLower(name)]; ok {
 		dg.Detail += fmt.Sprintf(" Did you mean %q?", to)
 	}
+}
+
+type bastionDecl struct {
+	d           *decl
+	layer       *layer
+	address     setting[string]
+	concurrency setting[int]
+}
+
+type groupDecl struct {
+	d           *decl
+	idx         int // declaration order
+	layer       *layer
+	entries     []groupEntry
+	listed      int // entries written, valid or not
+	concurrency setting[int]
+	referenced  bool // named by a host block's groups
+}
+
+type groupEntry struct {
+	pat  *hostPattern
+	expr hcl.Expression
+}
+
+type hostDecl struct {
+	d       *decl
+	layer   *layer
+	address setting[string]
+	groups  []strElem
+}
+
+// checkName validates a bastion or group name.
+func (r *loadRun) checkName(d *decl) {
+	if d.name == "" || strings.IndexFunc(d.name, func(c rune) bool { return c > 0x7f || !validHostChar(byte(c)) }) >= 0 {
+		r.errAt(d.nameRange, fmt.Sprintf("Invalid %s name", d.kind),
+			"%s name %q must be non-empty and use only letters, digits, '-', '_' and '.'.", d.kind, d.name)
+	}
+}
+
+// checkHostName validates a host block's name: a host name or IP literal,
+// without ranges or port (ranges belong in group hosts lists).
+func (r *loadRun) checkHostName(d *decl) {
+	if _, err := netip.ParseAddr(d.name); err == nil {
+		return
+	}
+	if strings.ContainsAny(d.name, "[]") {
+		r.errAt(d.nameRange, "Invalid host name",
+			"host %q: ranges are expanded only in a group's hosts list; a host block declares one host.", d.name)
+		return
+	}
+	if strings.Contains(d.name, ":") {
+		r.errAt(d.nameRange, "Invalid host name",
+			"host %q: give the port with port = N inside the block, not in the name.", d.name)
+		return
+	}
+	if _, err := parseRanges(d.name); err != nil || d.name == "" {
+		r.errAt(d.nameRange, "Invalid host name",
+			"host name %q must be non-empty and use only letters, digits, '-', '_' and '.' (or be an IP address).", d.name)
+	}
+}
+
+// decodeBastion decodes a bastion block: its settings layer, address and
+// concurrency.
+func (r *loadRun) decodeBastion(d *decl) *bastionDecl {
+	attrs := r.content(d)
+	b := &bastionDecl{d: d, layer: r.decodeLayer(d, attrs)}
+	if a := attrs["address"]; a != nil {
+		b.address = r.address(d, a)
+	} else {
+		r.errAt(d.def, "Missing address", "bastion %q needs address = \"HOST\".", d.name)
+	}
+	if a := attrs["concurrency"]; a != nil {
+		b.concurrency = r.integer(d, a, 1, 10000)
+	}
+	return b
+}
+
+// decodeGroup decodes a group block: its settings layer, concurrency and
+// hosts entries (each parsed as a host pattern).
+func (r *loadRun) decodeGroup(d *decl) *groupDecl {
+	attrs := r.content(d)
+	g := &groupDecl{d: d, layer: r.decodeLayer(d, attrs)}
+	if a := attrs["concurrency"]; a != nil {
+		g.concurrency = r.integer(d, a, 1, 100000)
+	}
+	if a := attrs["hosts"]; a != nil {
+		elems := r.strElems(d, a)
+		g.listed = len(elems)
+		for _, e := range elems {
+			pat, err := parseHostPattern(e.val)
+			if err != nil {
+				ee := err.(*entryError)
+				r.errAt(r.narrow(e.expr.Range(), e.val, ee.Off, ee.Len), "Invalid host entry", "%s", ee.Msg)
+				continue
+			}
+			g.entries = append(g.entries, groupEntry{pat: pat, expr: e.expr})
+		}
+	}
+	return g
+}
+
+// decodeHost decodes a host block: its settings layer, address and groups.
+func (r *loadRun) decodeHost(d *decl) *hostDecl {
+	attrs := r.content(d)
+	h := &hostDecl{d: d, layer: r.decodeLayer(d, attrs)}
+	if a := attrs["address"]; a != nil {
+		h.address = r.address(d, a)
+	}
+	if a := attrs["groups"]; a != nil {
+		h.groups = r.strElems(d, a)
+	}
+	return h
+}
+
+// address decodes a host name or IP literal to dial: no port, no brackets.
+func (r *loadRun) address(d *decl, a *hcl.Attribute) setting[string] {
+	s := r.nonEmpty(d, a)
+	if !s.set {
+		return s
+	}
+	v := s.val
+	if _, err := netip.ParseAddr(v); err == nil {
+		return s
+	}
+	var why string
+	switch {
+	case strings.Contains(v, "@"):
+		why = "user@host is not supported; set user = \"NAME\" instead"
+	case strings.HasPrefix(v, "["):
+		why = "write an IPv6 address without brackets and give the port with port = N"
+	case strings.Contains(v, ":"):
+		why = "give the port with port = N, not in the address"
+	case strings.ContainsAny(v, "[]"):
+		why = "ranges are expanded only in a group's hosts list"
+	default:
+		if _, err := parseRanges(v); err != nil {
+			why = "use a host name (letters, digits, '-', '_', '.') or an IP address"
+		}
+	}
+	if why != "" {
+		r.errAt(s.rng, "Invalid address", "address %q: %s.", v, why)
+		return setting[string]{}
+	}
+	return s
 }

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"bytes"
 	"cmp"
 	"fmt"
 	"io"
@@ -21,23 +20,6 @@ type Text struct{ Options }
 
 // textListCap bounds each host list of the summary unless Verbose.
 const textListCap = 20
-
-// ANSI SGR codes used by the text renderer.
-const (
-	ansiBold    = "1"
-	ansiDim     = "2"
-	ansiRed     = "31"
-	ansiGreen   = "32"
-	ansiYellow  = "33"
-	ansiMagenta = "35"
-	ansiCyan    = "36"
-)
-
-type textOut struct {
-	buf   bytes.Buffer
-	color bool
-	width int
-}
 
 // Render writes r as text to w.
 func (t *Text) Render(w io.Writer, r *Report) error {
@@ -68,142 +50,6 @@ func (t *Text) Render(w io.Writer, r *Report) error {
 		return fmt.Errorf("write text report: %w", err)
 	}
 	return nil
-}
-
-// c wraps s in an SGR colour when colours are on.
-func (o *textOut) c(code, s string) string {
-	if !o.color || s == "" {
-		return s
-	}
-	return "\x1b[" + code + "m" + s + "\x1b[0m"
-}
-
-func (o *textOut) line(parts ...string) {
-	for _, p := range parts {
-		o.buf.WriteString(p)
-	}
-	o.buf.WriteByte('\n')
-}
-
-// clip cleans s to one line and cuts it to n display cells with "…".
-func clip(s string, n int) string {
-	s = cleanText(s, false)
-	if n <= 0 {
-		return ""
-	}
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
-}
-
-// pad right-pads s (already clean) to n runes.
-func pad(s string, n int) string {
-	if k := utf8.RuneCountInString(s); k < n {
-		return s + strings.Repeat(" ", n-k)
-	}
-	return s
-}
-
-// wrap cleans s and wraps it into lines of at most n runes (a longer word is
-// split, never dropped), keeping its own line breaks. Linear in len(s).
-func wrap(s string, n int) []string {
-	n = max(n, 1)
-	var out []string
-	for _, para := range strings.Split(cleanText(s, true), "\n") {
-		cur, curN := "", 0
-		for _, w := range strings.Fields(para) {
-			wn := utf8.RuneCountInString(w)
-			if wn > n {
-				if cur != "" {
-					out = append(out, cur)
-				}
-				rw := []rune(w)
-				for len(rw) > n {
-					out = append(out, string(rw[:n]))
-					rw = rw[n:]
-				}
-				w, wn, cur, curN = string(rw), len(rw), "", 0
-			}
-			switch {
-			case cur == "":
-				cur, curN = w, wn
-			case curN+1+wn <= n:
-				cur, curN = cur+" "+w, curN+1+wn
-			default:
-				out = append(out, cur)
-				cur, curN = w, wn
-			}
-		}
-		out = append(out, cur)
-	}
-	for len(out) > 1 && out[len(out)-1] == "" {
-		out = out[:len(out)-1]
-	}
-	return out
-}
-
-// bound limits how much of one message the text report shows. Messages can
-// quote what a host sent (collector stderr, kernel log lines) and a report
-// read back may come from anywhere, so a message is bounded, generously:
-// the remedies kaudit writes (ssh-keyscan, ssh-keygen -R, raise
-// connect_timeout) end a message of well under 1 KiB and are never cut. What
-// is left out is counted and where it can be read is said.
-type bound struct {
-	lines, bytes int    // at most this many wrapped lines and bytes of text
-	where        string // where the rest is, e.g. "--verbose, or the JSON report"
-}
-
-var (
-	// listBound: one entry of the UNREACHABLE, INCOMPLETE, NONCOMPLIANT lists.
-	listBound = bound{lines: 40, bytes: 4 << 10, where: "--verbose, or the JSON report"}
-	// listBoundVerbose: the same with --verbose, whose host details follow.
-	listBoundVerbose = bound{lines: 40, bytes: 4 << 10, where: "the host's details below, and the JSON report"}
-	// detailBound: one message of a host's details (--verbose).
-	detailBound = bound{lines: 400, bytes: 64 << 10, where: "the JSON report"}
-)
-
-// hang writes lead then text wrapped to the width, continuation lines
-// indented to lead's visible width (lead may hold our colours). Nothing is
-// cut; the whole text is shown.
-func (o *textOut) hang(lead, text string) { o.hangBounded(lead, text, bound{}) }
-
-// hangBounded is hang showing at most b (the zero bound: everything), then
-// a line "… (N more lines: where)" when text was longer.
-func (o *textOut) hangBounded(lead, text string, b bound) {
-	ind := utf8.RuneCountInString(cleanText(lead, false))
-	lines := wrap(text, max(o.width-ind, 20))
-	more := 0
-	if b.lines > 0 {
-		n, size := 0, 0
-		for n < len(lines) && n < b.lines && (n == 0 || size+len(lines[n])+1 <= b.bytes) {
-			size += len(lines[n]) + 1
-			n++
-		}
-		lines, more = lines[:n], len(lines)-n
-	}
-	for i, l := range lines {
-		if i > 0 {
-			lead = strings.Repeat(" ", ind)
-		}
-		if l == "" {
-			o.line()
-			continue
-		}
-		o.line(lead, l)
-	}
-	if more > 0 {
-		o.dim(strings.Repeat(" ", ind), fmt.Sprintf("… (%d more %s: %s)", more, plural(more, "line", "lines"), b.where))
-	}
-}
-
-// plural is one when n is 1, else many.
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 func hostColor(status string) string {
@@ -479,67 +325,6 @@ func (o *textOut) lists(r *Report, verbose bool) {
 	}
 }
 
-func gateColor(gate string) string {
-	switch gate {
-	case GateGo:
-		return ansiGreen
-	case "":
-		return ansiMagenta
-	}
-	return ansiRed
-}
-
-// plan prints the gate: the fleet verdict and its reasons (failing rules
-// marked ✗), then per host its verdict, its status now and after the plan,
-// and its blockers; no-go hosts first, unreachable hosts as not judged.
-func (o *textOut) plan(r *Report, verbose bool) {
-	p := r.Plan
-	verdict := strings.ToUpper(clip(p.Verdict, 10))
-	o.line(o.c(ansiBold, "GATE"), " ", clip(p.File, o.width/2), "  ", o.c(ansiBold+";"+gateColor(p.Verdict), verdict))
-	for _, reason := range planReasons(p) {
-		lead := "  - "
-		if reason.Failing {
-			lead = "  " + o.c(ansiRed, "✗") + " "
-		}
-		o.hang(lead, reason.Text)
-	}
-	hosts := planHosts(r)
-	namew := 0
-	for _, h := range hosts {
-		namew = min(max(namew, utf8.RuneCountInString(clip(h.Name, 30))), 30)
-	}
-	for n, h := range hosts {
-		if !verbose && n == textListCap {
-			o.line(o.c(ansiDim, fmt.Sprintf("  … and %d more; -v, the JSON and the HTML reports have them all", len(hosts)-n)))
-			break
-		}
-		gate := clip(h.Gate, 6)
-		if gate == "" {
-			gate = "—"
-		}
-		o.hang("  "+o.c(gateColor(h.Gate), pad(gate, 6))+" "+pad(clip(h.Name, 30), namew)+"  ", gateSummary(r, h))
-	}
-	o.line()
-}
-
-// gateSummary is a host's line of the plan section: "noncompliant →
-// compliant", with the blockers of a no-go host, or why an unreachable host
-// was not judged.
-func gateSummary(r *Report, h *Host) string {
-	if h.Gate == "" {
-		s := "unreachable: not judged"
-		if h.Reason != "" {
-			s += " (" + h.Reason + ")"
-		}
-		return s
-	}
-	s := fmt.Sprintf("%s → %s", h.Status, projectedStatus(h, r.FailOn))
-	if len(h.GateBlockers) > 0 {
-		s += "; blockers: " + strings.Join(h.GateBlockers, ", ")
-	}
-	return s
-}
-
 // notices prints Report.Notices: errors in red, warnings in yellow, each
 // with where its subject is declared.
 func (o *textOut) notices(r *Report) {
@@ -610,14 +395,6 @@ func (o *textOut) verdict(r *Report) {
 		return
 	}
 	o.hang(label+"  ", msg+exit)
-}
-
-// dim writes s wrapped to the width in the dim colour, each line after
-// indent.
-func (o *textOut) dim(indent, s string) {
-	for _, l := range wrap(s, max(o.width-utf8.RuneCountInString(indent), 20)) {
-		o.line(indent, o.c(ansiDim, l))
-	}
 }
 
 func (o *textOut) hostDetail(r *Report, h *Host) {
@@ -713,34 +490,5 @@ func (o *textOut) hostDetail(r *Report, h *Host) {
 func (o *textOut) waiver(indent string, w *policies.WaiverRef) {
 	for _, l := range wrap(waiverLine(w), o.width-len(indent)) {
 		o.line(indent, o.c(ansiCyan, l))
-	}
-}
-
-// hostGate prints a host's gate in its detail: the verdict, the status now
-// and after the plan, the blockers.
-func (o *textOut) hostGate(r *Report, h *Host) {
-	if h.Gate == "" {
-		o.line("   gate ", o.c(ansiBold+";"+gateColor(h.Gate), "not judged"), ": ", h.Status)
-		return
-	}
-	lead := "   gate " + o.c(ansiBold+";"+gateColor(h.Gate), clip(h.Gate, 12)) + "  "
-	s := fmt.Sprintf("%s now, %s after the plan", h.Status, projectedStatus(h, r.FailOn))
-	if len(h.GateBlockers) > 0 {
-		s += "; blockers after the plan: " + strings.Join(h.GateBlockers, ", ")
-	}
-	o.hang(lead, s)
-}
-
-// afterPlan prints a projected result under the current one: "after the
-// plan: STATUS (predicted) message", and its waiver.
-func (o *textOut) afterPlan(indent string, p *policies.Result) {
-	lead := indent + "after the plan: " + o.c(resultColor(p.Status), resultIcon(p.Status)+" "+clip(p.Status, 16)) + " "
-	text := p.Message
-	if p.Predicted {
-		text = "(predicted) " + text
-	}
-	o.hang(lead, text)
-	if w := p.Waiver; w != nil && p.Status == policies.StatusWaived {
-		o.waiver(indent+"  ", w)
 	}
 }

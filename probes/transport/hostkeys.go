@@ -358,3 +358,24 @@ func (k *hostKeys) unwritable(host, file string, err error) *Error {
 	return &Error{Reason: ReasonHostKey, Host: host, Err: err,
 		Msg: fmt.Sprintf("cannot record the new host key in %s (host_key_policy = \"accept-new\"); check the file's permissions", file)}
 }
+
+// hostKeyOutcome records the host key check, which runs on x/crypto's
+// handshake goroutine.
+type hostKeyOutcome struct {
+	mu   sync.Mutex
+	seen bool
+	err  error
+}
+
+func (o *hostKeyOutcome) set(err error) error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.seen, o.err = true, err
+	return err
+}
+
+func (o *hostKeyOutcome) get() (bool, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.seen, o.err
+}

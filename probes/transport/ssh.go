@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/user"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -402,27 +401,6 @@ func (s *SSH) dial(ctx context.Context, host string, ep *endpoint, hop *ssh.Clie
 		}
 	}
 	return ssh.NewClient(sc, chans, reqs), nil
-}
-
-// hostKeyOutcome records the host key check, which runs on x/crypto's
-// handshake goroutine.
-type hostKeyOutcome struct {
-	mu   sync.Mutex
-	seen bool
-	err  error
-}
-
-func (o *hostKeyOutcome) set(err error) error {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.seen, o.err = true, err
-	return err
-}
-
-func (o *hostKeyOutcome) get() (bool, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.seen, o.err
 }
 
 // dialError classifies a failure to open the TCP connection (or the channel

@@ -215,3 +215,18 @@ func TestWrap(t *testing.T) {
 		}
 	}
 }
+
+func TestTextWidth(t *testing.T) {
+	gate := sampleGateReport()
+	gate.Notices = sampleNotices()
+	Finalize(gate, "high")
+	for _, width := range []int{60, 80, 132} {
+		out := render(t, &Text{Options: Options{Verbose: true, Width: width}}, finishedSample(t))
+		out = append(out, render(t, &Text{Options: Options{Verbose: true, Width: width}}, gate)...)
+		for i, line := range strings.Split(string(out), "\n") {
+			if n := utf8.RuneCountInString(line); n > width {
+				t.Errorf("width %d: line %d has %d runes: %q", width, i+1, n, line)
+			}
+		}
+	}
+}
