@@ -1,7 +1,6 @@
 package transport
 
 import (
-	"bytes"
 	"context"
 	"crypto/x509"
 	"errors"
@@ -169,6 +168,3 @@ func isAuthFailure(err error) bool {
 		strings.Contains(msg, "no supported methods remain") ||
 		strings.Contains(msg, "Too many authentication failures")
 }
-
-// sameKey reports whether two public keys are equal.
-func sameKey(a, b ssh.PublicKey) bool { return bytes.Equal(a.Marshal(), b.Marshal()) }
