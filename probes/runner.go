@@ -112,7 +112,7 @@ func Each(ctx context.Context, hosts []*inventory.Host, inv *inventory.Inventory
 		}
 		select {
 		case d := <-results:
-			s.finish(d.i)
+			s.release(d.i)
 			report(d.i, d.o)
 		case <-cancelled:
 			// Drain the queue on the next pass, then wait for the running

@@ -87,8 +87,8 @@ func (s *scheduler) fits(i int) bool {
 	return true
 }
 
-// finish marks host i done.
-func (s *scheduler) finish(i int) {
+// release marks host i done and frees every capacity it held.
+func (s *scheduler) release(i int) {
 	for _, k := range s.caps[i] {
 		s.inUse[k]--
 	}

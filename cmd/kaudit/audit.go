@@ -17,10 +17,10 @@ import (
 // auditOptions are what run, eval, gate and merge hand the pipeline once
 // their flags are bound and their source is picked.
 type auditOptions struct {
-	out     *outputFlags
-	targets []reportTarget // the --report destinations, validated
-	source  pipeline.Source
-	eng     *policies.Engine
+	out    *outputFlags
+	dests  []reportDest // the --report destinations, validated
+	source pipeline.Source
+	eng    *policies.Engine
 	// inv is the inventory: its waivers apply; nil: none.
 	inv *inventory.Inventory
 	// label is the report's inventory field.
@@ -65,7 +65,7 @@ func (a *app) audit(ctx context.Context, o auditOptions) error {
 	}
 	out, err := pipeline.Run(ctx, o.source, opts)
 	if prog != nil {
-		prog.finish()
+		prog.clear()
 	}
 	if err != nil {
 		return &exitError{code: exitUsage, err: fmt.Errorf("gate: %w", err)}
@@ -84,7 +84,7 @@ func (a *app) audit(ctx context.Context, o auditOptions) error {
 			return &exitError{code: exitUsage, err: err}
 		}
 	}
-	return a.recordHistory(ctx, hs, out.Report, a.writeAndExit(out.Report, o.targets))
+	return a.recordHistory(ctx, hs, out.Report, a.writeAndExit(out.Report, o.dests))
 }
 
 // savedFacts is the facts document of the run's hosts, what --facts-out
@@ -102,8 +102,8 @@ func savedFacts(out *pipeline.Outcome) *facts.FleetFacts {
 }
 
 // writeAndExit writes the reports and turns the verdict into an exit code.
-func (a *app) writeAndExit(r *report.Report, targets []reportTarget) error {
-	if err := a.writeReports(r, targets); err != nil {
+func (a *app) writeAndExit(r *report.Report, dests []reportDest) error {
+	if err := a.writeReports(r, dests); err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}
 	if code := report.ExitCode(r); code != exitOK {

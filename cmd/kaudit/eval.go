@@ -30,7 +30,7 @@ reports and exit codes as run. Nothing is contacted.`,
   kaudit eval --facts facts.json -p ./my-policies --report junit=junit.xml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			targets, err := out.targets()
+			dests, err := out.dests()
 			if err != nil {
 				return usageErr(err)
 			}
@@ -64,7 +64,7 @@ reports and exit codes as run. Nothing is contacted.`,
 			}
 			return a.audit(cmd.Context(), auditOptions{
 				out:     &out,
-				targets: targets,
+				dests:   dests,
 				source:  pipeline.Saved(ff),
 				eng:     eng,
 				inv:     inv,

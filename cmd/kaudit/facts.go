@@ -72,7 +72,7 @@ func (a *app) collect(ctx context.Context, inv *inventory.Inventory, hosts []*in
 		prog.update(done, len(ff.Hosts), &h)
 		ff.Hosts[i] = h.FleetHost
 	})
-	prog.finish()
+	prog.clear()
 	if ff.Interrupted {
 		fmt.Fprintln(a.stderr, "kaudit: interrupted; reporting what was collected")
 	}

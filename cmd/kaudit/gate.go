@@ -57,7 +57,7 @@ be recorded. Anything but 0 means stop.`,
 }
 
 func (a *app) gate(ctx context.Context, out *outputFlags, planPath, factsPath, projectedOut, histTarget string) error {
-	targets, err := out.targets()
+	dests, err := out.dests()
 	if err != nil {
 		return usageErr(err)
 	}
@@ -80,7 +80,7 @@ func (a *app) gate(ctx context.Context, out *outputFlags, planPath, factsPath, p
 	stage := gate.NewStage(plan, tg)
 	return a.audit(ctx, auditOptions{
 		out:     out,
-		targets: targets,
+		dests:   dests,
 		source:  in.src,
 		eng:     eng,
 		inv:     in.inv,

@@ -63,13 +63,13 @@ func historyInput(s *history.Session, started time.Time) func(facts.FleetHost) m
 	return func(h facts.FleetHost) map[string]any { return s.Input(h.Name, h.Facts, started) }
 }
 
-// recordHistory records r once the reports are written (finished is what
-// finish returned) and closes the session. A failure to record is printed
-// and turns the exit code into exitHistory, unless the reports themselves
-// failed (exit 2 stays).
-func (a *app) recordHistory(ctx context.Context, s *history.Session, r *report.Report, finished error) error {
+// recordHistory records r once the reports are written (written is what
+// writing them and choosing the exit code returned) and closes the session.
+// A failure to record is printed and turns the exit code into exitHistory,
+// unless the reports themselves failed (exit 2 stays).
+func (a *app) recordHistory(ctx context.Context, s *history.Session, r *report.Report, written error) error {
 	if s == nil {
-		return finished
+		return written
 	}
 	defer s.Close()
 	name := ""
@@ -77,8 +77,8 @@ func (a *app) recordHistory(ctx context.Context, s *history.Session, r *report.R
 		name = st.Name()
 	}
 	var ee *exitError
-	if errors.As(finished, &ee) && ee.code == exitUsage {
-		return finished
+	if errors.As(written, &ee) && ee.code == exitUsage {
+		return written
 	}
 	run, added, err := s.Record(context.WithoutCancel(ctx), r)
 	if err != nil {
@@ -92,7 +92,7 @@ func (a *app) recordHistory(ctx context.Context, s *history.Session, r *report.R
 	} else {
 		fmt.Fprintf(a.stderr, "kaudit: run %s is already in history store %s\n", run.ID, name)
 	}
-	return finished
+	return written
 }
 
 // historyOptions are the options every kaudit history subcommand shares.

@@ -43,7 +43,7 @@ Exit codes: as kaudit run, for the merged fleet.`,
 }
 
 func (a *app) merge(ctx context.Context, out *outputFlags, paths []string, failOnSet bool) error {
-	targets, err := out.targets()
+	dests, err := out.dests()
 	if err != nil {
 		return usageErr(err)
 	}
@@ -80,5 +80,5 @@ func (a *app) merge(ctx context.Context, out *outputFlags, paths []string, failO
 		return usageErr(err)
 	}
 	fmt.Fprintf(a.stderr, "kaudit: merged %d report(s), %d host(s)\n", len(shards), src.Len())
-	return a.audit(ctx, auditOptions{out: out, targets: targets, source: src, eng: eng, inv: inv})
+	return a.audit(ctx, auditOptions{out: out, dests: dests, source: src, eng: eng, inv: inv})
 }

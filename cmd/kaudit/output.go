@@ -32,13 +32,13 @@ func (o *outputFlags) register(cmd *cobra.Command) {
 	f.StringVar(&o.failOn, "fail-on", "high", "lowest severity whose failure fails a host and the exit code: critical, high, medium, low, info")
 }
 
-// reportTarget is one --report value.
-type reportTarget struct {
+// reportDest is one --report value: a format and where it goes.
+type reportDest struct {
 	format string
 	path   string // "" = stdout
 }
 
-func (o *outputFlags) targets() ([]reportTarget, error) {
+func (o *outputFlags) dests() ([]reportDest, error) {
 	if err := policies.ValidateFailOn(o.failOn); err != nil {
 		return nil, fmt.Errorf("--%w", err)
 	}
@@ -46,7 +46,7 @@ func (o *outputFlags) targets() ([]reportTarget, error) {
 	if len(specs) == 0 {
 		specs = []string{"text"}
 	}
-	var out []reportTarget
+	var out []reportDest
 	stdout := 0
 	for _, s := range specs {
 		format, path, _ := strings.Cut(s, "=")
@@ -61,7 +61,7 @@ func (o *outputFlags) targets() ([]reportTarget, error) {
 			path = ""
 			stdout++
 		}
-		out = append(out, reportTarget{format: format, path: path})
+		out = append(out, reportDest{format: format, path: path})
 	}
 	if stdout > 1 {
 		return nil, fmt.Errorf("--report: only one report can go to stdout; give the others a path (FORMAT=PATH)")
@@ -70,8 +70,8 @@ func (o *outputFlags) targets() ([]reportTarget, error) {
 }
 
 // writeReports renders r to every target. Files are written atomically.
-func (a *app) writeReports(r *report.Report, targets []reportTarget) error {
-	for _, t := range targets {
+func (a *app) writeReports(r *report.Report, dests []reportDest) error {
+	for _, t := range dests {
 		var w io.Writer = a.stdout
 		opts := report.Options{Verbose: a.verbose, Describe: a.describe}
 		if t.path == "" {

@@ -66,8 +66,8 @@ func (p *progress) line(now time.Time) string {
 	return fmt.Sprintf("[%s] %d/%d hosts  %d unreachable  ETA %s ", bar, p.done, p.total, p.unreachable, eta)
 }
 
-// finish clears the progress line.
-func (p *progress) finish() {
+// clear clears the progress line.
+func (p *progress) clear() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.enabled {

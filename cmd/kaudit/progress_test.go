@@ -29,7 +29,7 @@ func TestProgress(t *testing.T) {
 			p.update(2, 4, &pipeline.Host{}) // unreachable: no facts
 			p.update(3, 4, &pipeline.Host{FleetHost: facts.FleetHost{Facts: &facts.Facts{}}})
 			p.update(4, 4, &pipeline.Host{FleetHost: facts.FleetHost{Facts: &facts.Facts{}}})
-			p.finish()
+			p.clear()
 			out := buf.String()
 			if !tt.enabled {
 				if out != "" {

@@ -41,7 +41,7 @@ collected is evaluated and reported, marked interrupted.`,
 }
 
 func (a *app) run(ctx context.Context, out *outputFlags, histTarget string) error {
-	targets, err := out.targets()
+	dests, err := out.dests()
 	if err != nil {
 		return usageErr(err)
 	}
@@ -55,7 +55,7 @@ func (a *app) run(ctx context.Context, out *outputFlags, histTarget string) erro
 	}
 	return a.audit(ctx, auditOptions{
 		out:      out,
-		targets:  targets,
+		dests:    dests,
 		source:   pipeline.Collect(inv, hosts, probes.Options{Concurrency: a.concurrency}),
 		eng:      eng,
 		inv:      inv,

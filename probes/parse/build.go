@@ -104,7 +104,7 @@ func Build(host string, sections []collector.Section) *facts.Facts {
 	for _, s := range sections {
 		b.section(s)
 	}
-	b.finish()
+	b.derive()
 	for _, name := range facts.Sections() {
 		if f.Sources[name] == nil {
 			f.Sources[name] = &facts.Source{Exit: -1, Error: facts.ErrNotRun, Message: NotReached}
@@ -355,8 +355,8 @@ func binary(bin facts.Binary, err error) (*facts.Binary, error) {
 	return &bin, err
 }
 
-// finish derives the facts that need several sections.
-func (b *builder) finish() {
+// derive derives the facts that need several sections.
+func (b *builder) derive() {
 	f := b.f
 	f.Kernel.Family, f.Kernel.Upstream = facts.KernelFamilyFrom(f.Kernel.Release, f.Kernel.VersionSignature, f.Kernel.Version)
 	if b.klogSeen {
