@@ -11,8 +11,8 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
-	"github.com/kaudit/kaudit/internal/shard"
 	"github.com/kaudit/kaudit/inventory"
+	"github.com/kaudit/kaudit/inventory/shard"
 	"github.com/kaudit/kaudit/policies"
 	"github.com/kaudit/kaudit/probes/facts"
 )

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kaudit/kaudit/internal/shard"
+	"github.com/kaudit/kaudit/inventory/shard"
 	"github.com/kaudit/kaudit/policies"
 	"github.com/kaudit/kaudit/probes/facts"
 	"github.com/kaudit/kaudit/report"
