@@ -19,10 +19,10 @@ const NotInReport = "not in this sosreport"
 // notInSos: sections no sos plugin collects. kmem: cgroups.py forbids
 // /sys/fs/cgroup/memory/**/memory.kmem.slabinfo (reading it can hang);
 // memcg_dirs: sos copies /sys/fs/cgroup files, not a count of the live
-// directories; sys_kernel_slab: kernel.py lists /sys/kernel/slab but the
-// listing format differs between sos versions; grubby --info: boot.py runs
-// only grubby --default-kernel.
-var notInSos = []string{facts.SectionKmem, facts.SectionMemcgDirs, facts.SectionSlab, facts.SectionGrubby}
+// directories; grubby --info: boot.py runs only grubby --default-kernel.
+// (sys_kernel_slab comes from kernel.py's listing of /sys/kernel/slab:
+// slab.go.)
+var notInSos = []string{facts.SectionKmem, facts.SectionMemcgDirs, facts.SectionGrubby}
 
 // Facts builds the host's facts document from the report: the collector's
 // sections from sos's files, parse.Build, then the versions installed-rpms
@@ -153,6 +153,9 @@ func (t *Tree) Sections() []collector.Section {
 	}
 	first(facts.SectionProcCgroups, "proc/cgroups")
 	first(facts.SectionCgroupV2, "sys/fs/cgroup/cgroup.controllers")
+	if s := t.slabSection(); s != nil {
+		out = append(out, *s)
+	}
 	first(facts.SectionMeminfo, "proc/meminfo")
 	first(facts.SectionBuddyinfo, "proc/buddyinfo")
 	first(facts.SectionExtfragIndex, "sys/kernel/debug/extfrag/extfrag_index")

@@ -193,7 +193,7 @@ func FuzzXZGuard(f *testing.F) {
 // facts document (the archive layer is bypassed, so the fuzzer works on
 // the parsers rather than on checksums).
 func FuzzTreeFacts(f *testing.F) {
-	f.Add(fuzzFiles["proc/cmdline"], fuzzFiles["sos_commands/kernel/uname_-a"], fuzzFiles["installed-rpms"], fuzzFiles["sos_commands/docker/docker_version"], fuzzFiles["sos_commands/docker/docker_info"], "vm.extfrag_threshold = 500\n", fuzzFiles["sos_commands/kernel/dmesg"], "Mon Jun  1 02:11:12 UTC 2020\n")
+	f.Add(fuzzFiles["proc/cmdline"], fuzzFiles["sos_commands/kernel/uname_-a"], fuzzFiles["installed-rpms"], fuzzFiles["sos_commands/docker/docker_version"], fuzzFiles["sos_commands/docker/docker_info"], "vm.extfrag_threshold = 500\ntotal 0\nlrwxrwxrwx. 1 root root 0 Jun  1 02:10 kmalloc-64 -> :t-0000064\n", fuzzFiles["sos_commands/kernel/dmesg"], "Mon Jun  1 02:11:12 UTC 2020\n")
 	f.Add("", "Linux", "docker-ce-18.06.1.ce-3.el7.x86_64\ncontainerd.io-1.2.0-3.el7.x86_64\n", "Client:\n Version: 18.06.1-ce\n", "runc version: 69663f0bd4b60df09991c08812a60108003fa340\n", "", "", "Mon Jun  1 10:11:12 CST 2020\n")
 	f.Fuzz(func(t *testing.T, cmdline, uname, rpms, dockerVersion, dockerInfo, sysctl, dmesg, date string) {
 		tr := &Tree{Name: "sosreport-x", entries: map[string]*entry{}}
@@ -210,6 +210,7 @@ func FuzzTreeFacts(f *testing.F) {
 		put("sos_commands/docker/docker_version", dockerVersion)
 		put("sos_commands/docker/docker_info", dockerInfo)
 		put("sos_commands/kernel/sysctl_-a", sysctl)
+		put("sos_commands/kernel/ls_-lt_.sys.kernel.slab", sysctl) // kernel.py's /sys/kernel/slab listing
 		put("sos_commands/kernel/dmesg", dmesg)
 		put("proc/cgroups", fuzzFiles["proc/cgroups"])
 		put("sos_commands/host/hostname", uname)

@@ -52,7 +52,7 @@ var copiedGlobs = []string{
 
 // wanted reports whether the reader keeps the file at rel.
 func wanted(rel string) bool {
-	for _, l := range [][]string{hostnamePaths, unamePaths, rpmPaths, dmesgPaths, messagesPaths, dockerVersion, dockerInfo, dateUTCPaths, sysctlPaths, copied} {
+	for _, l := range [][]string{hostnamePaths, unamePaths, rpmPaths, dmesgPaths, messagesPaths, dockerVersion, dockerInfo, dateUTCPaths, sysctlPaths, slabPaths, copied} {
 		for _, p := range l {
 			if rel == p {
 				return true
@@ -71,7 +71,7 @@ func wanted(rel string) bool {
 // directory reader skips the others: sys/ and proc/ are large).
 func wantedDir(rel string) bool {
 	all := []string{}
-	for _, l := range [][]string{hostnamePaths, unamePaths, rpmPaths, dmesgPaths, messagesPaths, dockerVersion, dockerInfo, dateUTCPaths, sysctlPaths, copied, copiedGlobs} {
+	for _, l := range [][]string{hostnamePaths, unamePaths, rpmPaths, dmesgPaths, messagesPaths, dockerVersion, dockerInfo, dateUTCPaths, sysctlPaths, slabPaths, copied, copiedGlobs} {
 		all = append(all, l...)
 	}
 	for _, p := range all {
