@@ -124,8 +124,9 @@ func TestSickNodeFaultsOverSSH(t *testing.T) {
 	// were not run (budget), and the host was not timed out by kaudit.
 	bd := hostOf(t, r, c.names["budget"])
 	if bd.Facts != nil {
-		if bd.Facts.Collector.BudgetS != 6 {
-			t.Errorf("budget: node budget %ds, want 6 (8 s timeout less the margin)", bd.Facts.Collector.BudgetS)
+		// what is left of the 8 s once connected, less the 2 s margin
+		if b := bd.Facts.Collector.BudgetS; b < 4 || b > 6 {
+			t.Errorf("budget: node budget %ds, want 4-6 (8 s timeout less connecting and the margin)", b)
 		}
 		sc := bd.Facts.KernelLog.Scans
 		if len(sc) == 0 || sc[0].Source != "dmesg" || sc[0].Status != "timeout" {
