@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kaudit/kaudit/internal/testfleet"
 	"github.com/kaudit/kaudit/policies"
 	"github.com/kaudit/kaudit/probes/facts"
 	"github.com/kaudit/kaudit/report"
@@ -70,7 +71,7 @@ func TestSickNodeFaultsOverSSH(t *testing.T) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		killed = killSession(ctx, t, c.fl.User, resetRoot)
+		killed = killSession(ctx, t, c.fl, resetRoot)
 	}()
 	start := time.Now()
 	code, _, stderr := kaudit(t, c.fl, c.bin, 90*time.Second, "run", "-i", c.fl.Inventory, "--report", "json="+js)
@@ -216,7 +217,7 @@ func TestSickNodeFaultsOverSSH(t *testing.T) {
 // kernel log, so the sections before it were sent), then kills the sshd
 // session process chrooted there, as a crashing sshd or a dropped
 // connection would end it. It returns what it killed.
-func killSession(ctx context.Context, t *testing.T, login, root string) string {
+func killSession(ctx context.Context, t *testing.T, fl *testfleet.Fleet, root string) string {
 	inRoot := func(pid string) bool {
 		r, err := os.Readlink("/proc/" + pid + "/root")
 		return err == nil && r == root
@@ -224,7 +225,7 @@ func killSession(ctx context.Context, t *testing.T, login, root string) string {
 	for ctx.Err() == nil {
 		var dmesg bool
 		var sshd []string
-		for _, p := range userProcesses(t, login) {
+		for _, p := range userProcesses(t, fl) {
 			pid, cmd, _ := strings.Cut(p, " ")
 			if !inRoot(pid) {
 				continue

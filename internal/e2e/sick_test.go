@@ -102,20 +102,32 @@ func (c *clones) replace(role, path, body string, mode os.FileMode) {
 	}
 }
 
-// userProcesses lists the processes of the fleet's login user.
-func userProcesses(t *testing.T, login string) []string {
+// userProcesses lists the processes of the fleet's login user inside the
+// fleet's host roots (sshd chroots every session there). The login user is
+// shared by every fleet on the machine: another test's fleet running at the
+// same time must not count as left behind here.
+func userProcesses(t *testing.T, fl *testfleet.Fleet) []string {
 	t.Helper()
-	u, err := user.Lookup(login)
+	u, err := user.Lookup(fl.User)
 	if err != nil {
 		t.Fatal(err)
 	}
 	uid, _ := strconv.Atoi(u.Uid)
+	roots := map[string]bool{}
+	for _, h := range fl.Hosts {
+		if h.Root != "" {
+			roots[filepath.Clean(h.Root)] = true
+		}
+	}
 	var out []string
 	dirs, _ := filepath.Glob("/proc/[0-9]*")
 	for _, d := range dirs {
 		var st syscall.Stat_t
 		if syscall.Stat(d, &st) != nil || int(st.Uid) != uid {
 			continue
+		}
+		if root, err := os.Readlink(d + "/root"); err != nil || !roots[filepath.Clean(root)] {
+			continue // gone, or another fleet's
 		}
 		if stat, err := os.ReadFile(d + "/stat"); err != nil || bytes.Contains(stat, []byte(") Z ")) {
 			continue // gone, or a zombie: dead, waiting for init to reap it
@@ -131,7 +143,7 @@ func nothingLeft(t *testing.T, fl *testfleet.Fleet) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		left := userProcesses(t, fl.User)
+		left := userProcesses(t, fl)
 		if len(left) == 0 {
 			return
 		}
