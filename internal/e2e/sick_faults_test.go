@@ -63,6 +63,7 @@ func TestSickNodeFaultsOverSSH(t *testing.T) {
 	c.replace("reset", "usr/bin/dmesg", hang, 0o755)
 	resetRoot := c.root("reset")
 
+	before := checksum(t, c.fl)
 	js := filepath.Join(t.TempDir(), "report.json")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -79,6 +80,9 @@ func TestSickNodeFaultsOverSSH(t *testing.T) {
 	cancel()
 	wg.Wait()
 	nothingLeft(t, c.fl)
+	if after := checksum(t, c.fl); after != before {
+		t.Errorf("the sick nodes' trees changed during the audit: checksum %s -> %s", before, after)
+	}
 	t.Logf("kaudit run over 7 hosts (6 sick) took %v, exit %d; reset host: %s", took, code, killed)
 	if code != 1 && code != 3 {
 		t.Errorf("exit %d, want 1 (failing checks) or 3 (incomplete hosts)\n%s", code, stderr)

@@ -138,6 +138,16 @@ func userProcesses(t *testing.T, fl *testfleet.Fleet) []string {
 	return out
 }
 
+// checksum hashes the fleet's host trees (the byte-identical proof).
+func checksum(t *testing.T, fl *testfleet.Fleet) string {
+	t.Helper()
+	sum, err := fl.Checksum()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sum
+}
+
 // nothingLeft fails unless no process of the login user remains within 5 s.
 func nothingLeft(t *testing.T, fl *testfleet.Fleet) {
 	t.Helper()
@@ -186,12 +196,16 @@ func hostOf(t *testing.T, r *report.Report, name string) *report.Host {
 // process of the login user is left afterwards.
 func TestSickNodesOverSSH(t *testing.T) {
 	fl, bin, names := sickFleet(t)
+	before := checksum(t, fl)
 	out := t.TempDir()
 	js := filepath.Join(out, "report.json")
 	start := time.Now()
 	code, _, stderr := kaudit(t, fl, bin, 90*time.Second, "run", "-i", fl.Inventory, "--report", "json="+js)
 	took := time.Since(start)
 	nothingLeft(t, fl)
+	if after := checksum(t, fl); after != before {
+		t.Errorf("the sick nodes' trees changed during the audit: checksum %s -> %s", before, after)
+	}
 	t.Logf("kaudit run over 4 hosts (3 sick) took %v, exit %d", took, code)
 	if code != 1 {
 		t.Errorf("exit %d, want 1 (failing checks)\n%s", code, stderr)
