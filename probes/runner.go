@@ -135,6 +135,18 @@ func (b byTransport) Run(ctx context.Context, h *inventory.Host, cmd string, std
 	return b.ssh.Run(ctx, h, cmd, stdin)
 }
 
+// RunLeft builds the command once connected when the host's transport can.
+func (b byTransport) RunLeft(ctx context.Context, h *inventory.Host, cmd func(time.Duration) string, stdin []byte) (*transport.Result, error) {
+	tr := b.ssh
+	if h.Transport == "local" {
+		tr = b.local
+	}
+	if lr, ok := tr.(transport.LeftRunner); ok {
+		return lr.RunLeft(ctx, h, cmd, stdin)
+	}
+	return tr.Run(ctx, h, cmd(orTimeout(h.SSH.Timeout)), stdin)
+}
+
 // collectOne runs the collector on h and builds its facts.
 func collectOne(ctx context.Context, tr transport.Runner, h *inventory.Host, opts Options) *Outcome {
 	start := opts.Now()
@@ -146,8 +158,19 @@ func collectOne(ctx context.Context, tr transport.Runner, h *inventory.Host, opt
 		o.Reason, o.Err = transport.ReasonCollector, fmt.Errorf("collect %s: %w", h.Name, err)
 		return o
 	}
-	budget := collector.Budget(orTimeout(h.SSH.Timeout))
-	res, err := tr.Run(ctx, h, collector.Command(nonce, h.SSH.Sudo, budget), collector.Script())
+	// The node budget is what is left of the host's timeout once connected
+	// (when the transport can say), less a margin for the output to arrive.
+	budget := 0
+	build := func(left time.Duration) string {
+		budget = collector.Budget(left)
+		return collector.Command(nonce, h.SSH.Sudo, budget)
+	}
+	var res *transport.Result
+	if lr, ok := tr.(transport.LeftRunner); ok {
+		res, err = lr.RunLeft(ctx, h, build, collector.Script())
+	} else {
+		res, err = tr.Run(ctx, h, build(orTimeout(h.SSH.Timeout)), collector.Script())
+	}
 	if err != nil && (res == nil || len(res.Stdout) == 0) {
 		if ctx.Err() != nil {
 			return interruptedOutcome(h, ctx.Err())

@@ -378,3 +378,46 @@ func TestCollectOverSSH(t *testing.T) {
 		}
 	}
 }
+
+// leftTransport connects in connect (of the host's timeout) before it
+// builds the command, as the SSH transport does.
+type leftTransport struct {
+	connect time.Duration
+	cmd     *string
+}
+
+func (l leftTransport) Run(context.Context, *inventory.Host, string, []byte) (*transport.Result, error) {
+	return nil, errors.New("Run called: RunLeft must be used")
+}
+
+func (l leftTransport) RunLeft(_ context.Context, h *inventory.Host, cmd func(time.Duration) string, _ []byte) (*transport.Result, error) {
+	*l.cmd = cmd(h.SSH.Timeout - l.connect)
+	nonce, _, _ := strings.Cut((*l.cmd)[strings.Index(*l.cmd, "'")+1:], "'")
+	out := frames(nonce, facts.SectionHostname, "/proc/sys/kernel/hostname", h.Name) + doneLine(nonce)
+	return &transport.Result{Stdout: []byte(out)}, nil
+}
+
+// TestCollectBudgetExcludesConnecting: the node budget is taken from what is
+// left of the host's timeout once connected, so a slow handshake does not
+// let kaudit give up on the host before the node's watchdog ends the run.
+func TestCollectBudgetExcludesConnecting(t *testing.T) {
+	for _, tc := range []struct {
+		timeout, connect time.Duration
+		want             int
+	}{
+		{20 * time.Second, 0, 18},
+		{20 * time.Second, 3500 * time.Millisecond, 14},
+		{8 * time.Second, 1 * time.Second, 5},
+		{3 * time.Second, 2900 * time.Millisecond, 1},
+	} {
+		var cmd string
+		host := &inventory.Host{Name: "node1", Transport: "ssh", SSH: inventory.SSHSettings{Timeout: tc.timeout}}
+		o := Collect(context.Background(), []*inventory.Host{host}, nil, Options{Transport: leftTransport{tc.connect, &cmd}})[0]
+		if o.Facts == nil {
+			t.Fatalf("%v/%v: no facts: %v", tc.timeout, tc.connect, o.Err)
+		}
+		if o.Facts.Collector.BudgetS != tc.want || !strings.HasSuffix(cmd, fmt.Sprintf("' %d watch", tc.want)) {
+			t.Errorf("%v timeout, %v connecting: budget %d, command %q, want %d", tc.timeout, tc.connect, o.Facts.Collector.BudgetS, cmd, tc.want)
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kaudit/kaudit/internal/testfleet"
 	"github.com/kaudit/kaudit/policies"
 	"github.com/kaudit/kaudit/probes/facts"
 	"github.com/kaudit/kaudit/report"
@@ -62,6 +63,7 @@ func TestSickNodeFaultsOverSSH(t *testing.T) {
 	c.replace("reset", "usr/bin/dmesg", hang, 0o755)
 	resetRoot := c.root("reset")
 
+	before := checksum(t, c.fl)
 	js := filepath.Join(t.TempDir(), "report.json")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -70,7 +72,7 @@ func TestSickNodeFaultsOverSSH(t *testing.T) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		killed = killSession(ctx, t, c.fl.User, resetRoot)
+		killed = killSession(ctx, t, c.fl, resetRoot)
 	}()
 	start := time.Now()
 	code, _, stderr := kaudit(t, c.fl, c.bin, 90*time.Second, "run", "-i", c.fl.Inventory, "--report", "json="+js)
@@ -78,6 +80,9 @@ func TestSickNodeFaultsOverSSH(t *testing.T) {
 	cancel()
 	wg.Wait()
 	nothingLeft(t, c.fl)
+	if after := checksum(t, c.fl); after != before {
+		t.Errorf("the sick nodes' trees changed during the audit: checksum %s -> %s", before, after)
+	}
 	t.Logf("kaudit run over 7 hosts (6 sick) took %v, exit %d; reset host: %s", took, code, killed)
 	if code != 1 && code != 3 {
 		t.Errorf("exit %d, want 1 (failing checks) or 3 (incomplete hosts)\n%s", code, stderr)
@@ -124,8 +129,9 @@ func TestSickNodeFaultsOverSSH(t *testing.T) {
 	// were not run (budget), and the host was not timed out by kaudit.
 	bd := hostOf(t, r, c.names["budget"])
 	if bd.Facts != nil {
-		if bd.Facts.Collector.BudgetS != 6 {
-			t.Errorf("budget: node budget %ds, want 6 (8 s timeout less the margin)", bd.Facts.Collector.BudgetS)
+		// what is left of the 8 s once connected, less the 2 s margin
+		if b := bd.Facts.Collector.BudgetS; b < 4 || b > 6 {
+			t.Errorf("budget: node budget %ds, want 4-6 (8 s timeout less connecting and the margin)", b)
 		}
 		sc := bd.Facts.KernelLog.Scans
 		if len(sc) == 0 || sc[0].Source != "dmesg" || sc[0].Status != "timeout" {
@@ -215,7 +221,7 @@ func TestSickNodeFaultsOverSSH(t *testing.T) {
 // kernel log, so the sections before it were sent), then kills the sshd
 // session process chrooted there, as a crashing sshd or a dropped
 // connection would end it. It returns what it killed.
-func killSession(ctx context.Context, t *testing.T, login, root string) string {
+func killSession(ctx context.Context, t *testing.T, fl *testfleet.Fleet, root string) string {
 	inRoot := func(pid string) bool {
 		r, err := os.Readlink("/proc/" + pid + "/root")
 		return err == nil && r == root
@@ -223,7 +229,7 @@ func killSession(ctx context.Context, t *testing.T, login, root string) string {
 	for ctx.Err() == nil {
 		var dmesg bool
 		var sshd []string
-		for _, p := range userProcesses(t, login) {
+		for _, p := range userProcesses(t, fl) {
 			pid, cmd, _ := strings.Cut(p, " ")
 			if !inRoot(pid) {
 				continue

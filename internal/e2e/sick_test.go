@@ -102,20 +102,32 @@ func (c *clones) replace(role, path, body string, mode os.FileMode) {
 	}
 }
 
-// userProcesses lists the processes of the fleet's login user.
-func userProcesses(t *testing.T, login string) []string {
+// userProcesses lists the processes of the fleet's login user inside the
+// fleet's host roots (sshd chroots every session there). The login user is
+// shared by every fleet on the machine: another test's fleet running at the
+// same time must not count as left behind here.
+func userProcesses(t *testing.T, fl *testfleet.Fleet) []string {
 	t.Helper()
-	u, err := user.Lookup(login)
+	u, err := user.Lookup(fl.User)
 	if err != nil {
 		t.Fatal(err)
 	}
 	uid, _ := strconv.Atoi(u.Uid)
+	roots := map[string]bool{}
+	for _, h := range fl.Hosts {
+		if h.Root != "" {
+			roots[filepath.Clean(h.Root)] = true
+		}
+	}
 	var out []string
 	dirs, _ := filepath.Glob("/proc/[0-9]*")
 	for _, d := range dirs {
 		var st syscall.Stat_t
 		if syscall.Stat(d, &st) != nil || int(st.Uid) != uid {
 			continue
+		}
+		if root, err := os.Readlink(d + "/root"); err != nil || !roots[filepath.Clean(root)] {
+			continue // gone, or another fleet's
 		}
 		if stat, err := os.ReadFile(d + "/stat"); err != nil || bytes.Contains(stat, []byte(") Z ")) {
 			continue // gone, or a zombie: dead, waiting for init to reap it
@@ -126,12 +138,22 @@ func userProcesses(t *testing.T, login string) []string {
 	return out
 }
 
+// checksum hashes the fleet's host trees (the byte-identical proof).
+func checksum(t *testing.T, fl *testfleet.Fleet) string {
+	t.Helper()
+	sum, err := fl.Checksum()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sum
+}
+
 // nothingLeft fails unless no process of the login user remains within 5 s.
 func nothingLeft(t *testing.T, fl *testfleet.Fleet) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		left := userProcesses(t, fl.User)
+		left := userProcesses(t, fl)
 		if len(left) == 0 {
 			return
 		}
@@ -174,12 +196,16 @@ func hostOf(t *testing.T, r *report.Report, name string) *report.Host {
 // process of the login user is left afterwards.
 func TestSickNodesOverSSH(t *testing.T) {
 	fl, bin, names := sickFleet(t)
+	before := checksum(t, fl)
 	out := t.TempDir()
 	js := filepath.Join(out, "report.json")
 	start := time.Now()
 	code, _, stderr := kaudit(t, fl, bin, 90*time.Second, "run", "-i", fl.Inventory, "--report", "json="+js)
 	took := time.Since(start)
 	nothingLeft(t, fl)
+	if after := checksum(t, fl); after != before {
+		t.Errorf("the sick nodes' trees changed during the audit: checksum %s -> %s", before, after)
+	}
 	t.Logf("kaudit run over 4 hosts (3 sick) took %v, exit %d", took, code)
 	if code != 1 {
 		t.Errorf("exit %d, want 1 (failing checks)\n%s", code, stderr)
@@ -247,12 +273,13 @@ func TestSickNodesOverSSH(t *testing.T) {
 // TestInterruptedRunOverSSH: SIGINT (Ctrl-C) or SIGTERM (a CI job cancelled)
 // while a host's dmesg hangs: kaudit exits 130 or 143 after writing the
 // report, marked interrupted; the hung host keeps the sections that arrived
-// (incomplete, reason interrupted); nothing is left on the fleet.
+// (incomplete, reason interrupted); nothing is left on the fleet. SIGKILL
+// (kaudit gone at once, no report): nothing is left either.
 func TestInterruptedRunOverSSH(t *testing.T) {
 	for _, tt := range []struct {
 		sig  syscall.Signal
 		code int
-	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}} {
+	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}, {syscall.SIGKILL, -1}} {
 		t.Run(tt.sig.String(), func(t *testing.T) { interruptedRun(t, tt.sig, tt.code) })
 	}
 }
@@ -276,6 +303,11 @@ func interruptedRun(t *testing.T, sig syscall.Signal, want int) {
 	}
 	err := cmd.Wait()
 	nothingLeft(t, fl)
+	if sig == syscall.SIGKILL {
+		// kaudit itself killed: no report, but its connections closed, and
+		// the collectors' stdin watchdogs reaped what they started
+		return
+	}
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != want {
 		t.Fatalf("exit %v, want %d\n%s", err, want, stderr.String())

@@ -18,18 +18,24 @@ import (
 
 // TestLocalNothingLeftBehind: the local transport running the real collector
 // against a fake node whose runc hangs under GNU timeout (its own process
-// group, which killing the collector's group would miss) and ignores
+// group, which killing the collector's group would miss) or busybox timeout
+// (which kills only its direct child), and ignores
 // SIGTERM: after the host's timeout, and after a cancellation, no process the
 // collector started remains 5 s later, and the sections read are returned.
 func TestLocalNothingLeftBehind(t *testing.T) {
-	testenv.Program(t, "coreutils", "timeout")
+	gnu := testenv.Program(t, "coreutils", "timeout")
+	bb := testenv.Program(t, "busybox-static", "busybox")
 	for _, tc := range []struct {
 		name    string
 		timeout time.Duration
 		cancel  time.Duration
+		wrap    string // the timeout(1) runc runs its hung child under
 	}{
-		{"section timer", 10 * time.Second, 0},
-		{"cancelled", 60 * time.Second, 1500 * time.Millisecond},
+		{"section timer", 10 * time.Second, 0, gnu},
+		{"cancelled", 60 * time.Second, 1500 * time.Millisecond, gnu},
+		// busybox timeout kills only its direct child: the collector's
+		// reaping must find the rest
+		{"busybox timeout", 10 * time.Second, 0, bb + " timeout"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := collectortest.RHEL7Node(t)
@@ -39,7 +45,7 @@ func TestLocalNothingLeftBehind(t *testing.T) {
 				t.Fatal(err)
 			}
 			// runc --version: GNU timeout (setpgid) running a TERM-ignoring loop
-			if err := os.WriteFile(filepath.Join(h.Bin, "runc"), []byte("#!/bin/sh\nexec timeout 300 "+child+"\n"), 0o755); err != nil {
+			if err := os.WriteFile(filepath.Join(h.Bin, "runc"), []byte("#!/bin/sh\nexec "+tc.wrap+" 300 "+child+"\n"), 0o755); err != nil {
 				t.Fatal(err)
 			}
 			t.Setenv("KAUDIT_ROOT", h.Root)

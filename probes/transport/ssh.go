@@ -85,6 +85,12 @@ func (s *SSH) Close() error { return s.pool.close() }
 // closes stdin and the connection, and returns the output received so far
 // with the error.
 func (s *SSH) Run(ctx context.Context, h *inventory.Host, cmd string, stdin []byte) (*Result, error) {
+	return s.RunLeft(ctx, h, func(time.Duration) string { return cmd }, stdin)
+}
+
+// RunLeft is Run with the command built once connected, from the time left
+// of the host's timeout (see LeftRunner).
+func (s *SSH) RunLeft(ctx context.Context, h *inventory.Host, cmd func(left time.Duration) string, stdin []byte) (*Result, error) {
 	start := time.Now()
 	ep, err := s.resolve.host(h)
 	if err != nil {
@@ -101,7 +107,11 @@ func (s *SSH) Run(ctx context.Context, h *inventory.Host, cmd string, stdin []by
 	defer release()
 	defer client.Close()
 
-	res, err := s.exec(runCtx, client, h.Name, ep, cmd, stdin)
+	left := timeout - time.Since(start)
+	if d, ok := runCtx.Deadline(); ok {
+		left = time.Until(d)
+	}
+	res, err := s.exec(runCtx, client, h.Name, ep, cmd(left), stdin)
 	if res != nil {
 		res.Duration = time.Since(start)
 	}

@@ -59,6 +59,15 @@ type Runner interface {
 	Run(ctx context.Context, h *inventory.Host, cmd string, stdin []byte) (*Result, error)
 }
 
+// LeftRunner is a Runner that builds the command only once the host is
+// connected, from the time left of the host's timeout at that moment: the
+// collector's node budget then excludes the time spent connecting (a slow
+// handshake, a retried reset), so the node ends its run before kaudit gives
+// up on the host, and what was read arrives.
+type LeftRunner interface {
+	RunLeft(ctx context.Context, h *inventory.Host, cmd func(left time.Duration) string, stdin []byte) (*Result, error)
+}
+
 // Error is a failure to run the command on a host.
 type Error struct {
 	Reason string // one of the Reason* constants

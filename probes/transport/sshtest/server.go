@@ -62,6 +62,9 @@ type Server struct {
 	// direct-tcpip channels, and stdout bytes the handlers wrote.
 	Conns, Sessions, Execs, Forwards atomic.Int32
 	Written                          atomic.Int64
+	// Ptys counts pty-req requests; TermSignals counts "signal" requests
+	// for TERM on a session whose command runs.
+	Ptys, TermSignals atomic.Int32
 
 	// Config is the server configuration; change it (e.g. KeyExchanges)
 	// before the first client connects.
@@ -196,6 +199,9 @@ func (s *Server) session(conn net.Conn, ch ssh.Channel, reqs <-chan *ssh.Request
 	defer ch.Close()
 	done := make(chan struct{})
 	for req := range reqs {
+		if req.Type == "pty-req" {
+			s.Ptys.Add(1)
+		}
 		if req.Type != "exec" {
 			req.Reply(false, nil)
 			continue
@@ -205,7 +211,17 @@ func (s *Server) session(conn net.Conn, ch ssh.Channel, reqs <-chan *ssh.Request
 		ssh.Unmarshal(req.Payload, &p)
 		req.Reply(true, nil)
 		go func() {
-			for range reqs {
+			for r := range reqs {
+				var sig struct{ Name string }
+				if r.Type == "signal" && ssh.Unmarshal(r.Payload, &sig) == nil && sig.Name == string(ssh.SIGTERM) {
+					s.TermSignals.Add(1)
+				}
+				if r.Type == "pty-req" {
+					s.Ptys.Add(1)
+				}
+				if r.WantReply {
+					r.Reply(false, nil)
+				}
 			}
 			close(done)
 		}()
