@@ -289,6 +289,8 @@ func reasonText(code string) string {
 		return "sudo refused"
 	case "collector":
 		return "collector failed"
+	case "interrupted":
+		return "run interrupted"
 	}
 	return code
 }

@@ -3,6 +3,8 @@ package report
 import (
 	"testing"
 	"time"
+
+	"github.com/kaudit/kaudit/probes/transport"
 )
 
 func TestViewHelpers(t *testing.T) {
@@ -73,5 +75,21 @@ func TestViewHelpers(t *testing.T) {
 	}
 	if hostsN(1) != "1 host" || hostsN(3) != "3 hosts" {
 		t.Error("hostsN")
+	}
+}
+
+// TestReasonText: every unreachable/incomplete reason the transports give
+// has words of its own in the reports, not its bare code.
+func TestReasonText(t *testing.T) {
+	for _, code := range []string{
+		transport.ReasonDNS, transport.ReasonConnect, transport.ReasonTimeout, transport.ReasonHostKey,
+		transport.ReasonAuth, transport.ReasonSudo, transport.ReasonCollector, transport.ReasonInterrupted,
+	} {
+		if got := reasonText(code); got == code || got == "" {
+			t.Errorf("reasonText(%q) = %q: no words for it", code, got)
+		}
+	}
+	if got := reasonText("something-new"); got != "something-new" {
+		t.Errorf("an unknown code is shown as it is, got %q", got)
 	}
 }
