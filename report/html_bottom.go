@@ -37,6 +37,25 @@ type htmlBottom struct {
 	UnjudgedMore                       int
 	UnreachNames                       []string
 	UnreachMore                        int
+	// Others are the hosts that fail at or above fail-on although they are
+	// not exposed (kmem.risk does not fail): the verdict counts them, so
+	// the first screen names them too, grouped by what they fail.
+	Others                 []htmlOther
+	OthersN                int // hosts in Others, every one counted
+	MoreOthers, MoreOtherN int // groups left out, and their hosts
+	FailOn                 string
+}
+
+// htmlOther is a group of hosts failing the same checks at or above
+// fail-on while not exposed: the checks, why both verdicts hold (the
+// host's first explanation, html_explain.go) and the leading check's
+// remediation when it has one.
+type htmlOther struct {
+	Checks []string
+	Why    string
+	Steps  []htmlStep
+	Hosts  []string
+	More   int
 }
 
 // htmlFix is one fix and the exposed hosts it is the shortest fix for.
@@ -91,8 +110,11 @@ func htmlBottomOf(r *Report) *htmlBottom {
 		return nil
 	}
 	clean := func(s string) string { return cleanText(s, false) }
-	b := &htmlBottom{Check: bottomCheck, Title: clean(title), Total: len(r.Hosts)}
+	b := &htmlBottom{Check: bottomCheck, Title: clean(title), Total: len(r.Hosts), FailOn: clean(r.FailOn)}
 	byFix := map[string]*htmlFix{}
+	byOther := map[string]*htmlOther{}
+	var others []*htmlOther
+	otherN := map[*htmlOther]int{}
 	var fixes []*htmlFix
 	count := map[*htmlFix]int{}
 	for i := range r.Hosts {
@@ -107,6 +129,22 @@ func htmlBottomOf(r *Report) *htmlBottom {
 			continue
 		}
 		res := findResult(h.Results, bottomCheck)
+		if h.Status == HostNoncompliant && (res == nil || res.Status != policies.StatusFail) {
+			o, key := otherOf(h, r.FailOn)
+			g := byOther[key]
+			if g == nil {
+				g = o
+				byOther[key] = g
+				others = append(others, g)
+			}
+			otherN[g]++
+			b.OthersN++
+			if len(g.Hosts) < bottomNameCap {
+				g.Hosts = append(g.Hosts, clean(h.Name))
+			} else {
+				g.More++
+			}
+		}
 		switch {
 		case res == nil:
 			b.NoCheck++
@@ -154,8 +192,22 @@ func htmlBottomOf(r *Report) *htmlBottom {
 		}
 		b.Fixes = append(b.Fixes, *f)
 	}
+	slices.SortStableFunc(others, func(x, y *htmlOther) int { return cmp.Compare(otherN[y], otherN[x]) })
+	for i, g := range others {
+		if i == bottomGroupCap {
+			b.MoreOthers = len(others) - i
+			for _, h := range others[i:] {
+				b.MoreOtherN += otherN[h]
+			}
+			break
+		}
+		for j := range g.Steps {
+			g.Steps[j].ID = "other-" + strconv.Itoa(i+1) + "-" + strconv.Itoa(j+1)
+		}
+		b.Others = append(b.Others, *g)
+	}
 	switch {
-	case b.Exposed > 0:
+	case b.Exposed > 0 || b.OthersN > 0:
 		b.Class = "bad"
 	case b.Unknown > 0 || b.Unreach > 0:
 		b.Class = "warn"
@@ -163,6 +215,33 @@ func htmlBottomOf(r *Report) *htmlBottom {
 		b.Class = "ok"
 	}
 	return b
+}
+
+// otherOf describes a noncompliant host that is not exposed: the checks it
+// fails at or above failOn (most severe first), its first explanation and
+// the remediation of the first of them that has one; key groups hosts
+// that read the same.
+func otherOf(h *Host, failOn string) (*htmlOther, string) {
+	o := &htmlOther{}
+	var rem string
+	for _, res := range sortedResults(h.Results) {
+		if res.Status != policies.StatusFail || !atOrAbove(res.Severity, failOn) {
+			continue
+		}
+		o.Checks = append(o.Checks, cleanText(res.ID, false))
+		if rem == "" {
+			rem = cleanText(res.Remediation, true)
+		}
+	}
+	if x := explain(h, failOn); len(x) > 0 {
+		o.Why = cleanText(x[0], true)
+	}
+	if rem != "" {
+		for _, st := range remediationSteps(rem) {
+			o.Steps = append(o.Steps, htmlStep{Label: st[0], Cmd: st[1]})
+		}
+	}
+	return o, strings.Join(o.Checks, ",") + "\x00" + o.Why + "\x00" + rem
 }
 
 func findResult(rs []policies.Result, id string) *policies.Result {

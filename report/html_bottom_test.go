@@ -1,6 +1,8 @@
 package report
 
 import (
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/kaudit/kaudit/policies"
@@ -61,5 +63,67 @@ func TestHTMLBottomLine(t *testing.T) {
 	other := &Report{Checks: []policies.CheckInfo{{ID: "x.y", Title: "t", Severity: "high"}}}
 	if htmlBottomOf(other) != nil {
 		t.Error("a bottom line without kmem.risk")
+	}
+}
+
+// TestHTMLBottomLineOthers: hosts that fail at or above fail-on although
+// kmem.risk passes are named on the first screen with what they fail and
+// why, so the bottom line accounts for every host the verdict counts.
+func TestHTMLBottomLineOthers(t *testing.T) {
+	if b := htmlBottomOf(finishedSample(t)); len(b.Others) != 0 || b.OthersN != 0 {
+		t.Errorf("sample: every noncompliant host is exposed, yet others %+v", b.Others)
+	}
+	r := sampleReport()
+	for i := range r.Hosts[1].Results { // k8s-node-001: mitigated, but the log shows the leak
+		if res := &r.Hosts[1].Results[i]; res.ID == "kmem.kernel_log" {
+			res.Status, res.Message, res.Remediation = "fail", "2 leak signatures", "drain the node: kubectl drain k8s-node-001; then: reboot"
+		}
+	}
+	Finalize(r, "high")
+	b := htmlBottomOf(r)
+	if b.OthersN != 1 || len(b.Others) != 1 || b.Class != "bad" {
+		t.Fatalf("others %d %+v", b.OthersN, b.Others)
+	}
+	o := b.Others[0]
+	if !slices.Equal(o.Hosts, []string{"k8s-node-001"}) || !slices.Equal(o.Checks, []string{"kmem.kernel_log"}) {
+		t.Errorf("group %+v", o)
+	}
+	if !strings.HasPrefix(o.Why, "Critical kmem.kernel_log fails although kmem.risk passes:") {
+		t.Errorf("why %q", o.Why)
+	}
+	want := []htmlStep{{ID: "other-1-1", Label: "drain the node", Cmd: "kubectl drain k8s-node-001"}, {ID: "other-1-2", Label: "then", Cmd: "reboot"}}
+	if !slices.Equal(o.Steps, want) {
+		t.Errorf("steps %+v, want %+v", o.Steps, want)
+	}
+	// Only checks at or above fail-on are named: at critical, still
+	// kmem.kernel_log (critical), never kmem.kernel (low).
+	Finalize(r, "critical")
+	if o := htmlBottomOf(r).Others; len(o) != 1 || !slices.Equal(o[0].Checks, []string{"kmem.kernel_log"}) {
+		t.Errorf("at fail-on critical: others %+v", o)
+	}
+	// 5,000 hosts: every noncompliant host is exposed or among the others.
+	big := bigReport(5000)
+	Finalize(big, "high")
+	b = htmlBottomOf(big)
+	nc, exposedNC := 0, 0
+	for i := range big.Hosts {
+		h := &big.Hosts[i]
+		if h.Status != HostNoncompliant {
+			continue
+		}
+		nc++
+		if res := findResult(h.Results, bottomCheck); res != nil && res.Status == "fail" {
+			exposedNC++
+		}
+	}
+	listed := b.MoreOtherN
+	for _, g := range b.Others {
+		listed += len(g.Hosts) + g.More
+		if len(g.Hosts) > bottomNameCap {
+			t.Errorf("%d names in a group", len(g.Hosts))
+		}
+	}
+	if len(b.Others) > bottomGroupCap || b.OthersN != nc-exposedNC || listed != b.OthersN {
+		t.Errorf("%d groups, %d others listed of %d counted; %d noncompliant, %d exposed", len(b.Others), listed, b.OthersN, nc, exposedNC)
 	}
 }

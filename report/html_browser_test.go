@@ -284,7 +284,7 @@ func TestHTMLInBrowser(t *testing.T) {
 	p.load(r)
 	all := hostsWith(r, func(*Host) bool { return true })
 	p.waitRows("initial", all, false)
-	p.screenshot("report-overview.png")
+	p.screenshot("report.png")
 
 	t.Run("hostile strings are text", func(t *testing.T) {
 		p.t = t

@@ -102,7 +102,21 @@ func TestHTMLExplainInBrowser(t *testing.T) {
 		}
 	}
 	Finalize(r, "high")
+	p.viewport(1280, 800)
 	p.load(r)
+	// The first screen names the failing host that is not exposed, what it
+	// fails and why, beside the exposed ones.
+	p.run(chromedp.Evaluate(`window.scrollTo(0, 0)`, nil))
+	others := p.text("#bottom .others")
+	for _, want := range []string{"1 host fails other checks at or above high though not exposed", "k8s-node-001", "kmem.kernel_log", "Critical kmem.kernel_log fails although kmem.risk passes"} {
+		if !strings.Contains(strings.ToLower(others), strings.ToLower(want)) { // the severity tag is upper-cased
+			t.Errorf("first screen's others lack %q: %q", want, others)
+		}
+	}
+	if top := p.topOf(`#bottom .others a[href="#host=k8s-node-001"]`); top < 0 || top >= 800 {
+		t.Errorf("k8s-node-001 at %.0f px: not on the first screen (800 px)", top)
+	}
+	p.screenshot("report-first-screen-others.png", false)
 	row := p.text(`#host-rows tr.row[data-host="k8s-node-001"] .why`)
 	if !strings.HasPrefix(row, "Critical kmem.kernel_log fails although kmem.risk passes: the host is not exposed now") || !strings.Contains(row, "more in the detail") {
 		t.Errorf("row explanation %q", row)

@@ -6,6 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
+	"path"
+	"path/filepath"
+	"strings"
 
 	"github.com/kaudit/kaudit/policies"
 )
@@ -56,6 +60,42 @@ func sarifText(s string) string {
 		s = s[:sarifMaxText] + "…"
 	}
 	return s
+}
+
+// sarifArtifact is the artifactLocation of the inventory file the hosts
+// are declared in: code-scanning dashboards (GitHub's among them) show a
+// result only with a physical location, and the inventory is the file a
+// fleet's repository holds. A relative path stays relative (to the
+// repository root the run started in: uploaders resolve it there), an
+// absolute one becomes a file URI. Nil for the local machine, a sosreport
+// and several inventory files (the report does not say which file
+// declares which host).
+func sarifArtifact(inventory string) map[string]any {
+	if inventory == "" || inventory == "local" || inventory == "sosreport" || strings.Contains(inventory, ",") {
+		return nil
+	}
+	p := filepath.ToSlash(inventory)
+	u := url.URL{Path: p}
+	if path.IsAbs(p) {
+		u.Scheme = "file"
+	}
+	return map[string]any{"uri": u.String()}
+}
+
+// sarifLocation locates a result on its host: the inventory file as the
+// physical location, and the host as logical locations — by name
+// (fullyQualifiedName name@address) and by address, two names of the
+// same node.
+func sarifLocation(h *Host, artifact map[string]any) map[string]any {
+	logical := []map[string]any{{"name": sarifText(h.Name), "fullyQualifiedName": sarifText(h.Name + "@" + h.Address), "kind": "resource"}}
+	if h.Address != "" && h.Address != h.Name {
+		logical = append(logical, map[string]any{"name": sarifText(h.Address), "fullyQualifiedName": sarifText(h.Address), "kind": "resource"})
+	}
+	loc := map[string]any{"logicalLocations": logical}
+	if artifact != nil {
+		loc["physicalLocation"] = map[string]any{"artifactLocation": artifact}
+	}
+	return loc
 }
 
 type sarifMsg struct {
@@ -110,6 +150,7 @@ func (s SARIF) Render(w io.Writer, r *Report) error {
 	for _, ci := range c.Checks {
 		addRule(ci.ID, ci.Title, ci.Severity, "")
 	}
+	artifact := sarifArtifact(c.Inventory)
 	var results []map[string]any
 	var notes []map[string]any
 	for _, h := range c.Hosts {
@@ -133,8 +174,7 @@ func (s SARIF) Render(w io.Writer, r *Report) error {
 				"ruleIndex":           index[res.ID],
 				"message":             sarifMsg{sarifText(fmt.Sprintf("%s: %s", h.Name, res.Message))},
 				"partialFingerprints": map[string]string{sarifFingerprintKey: sarifFingerprint(h.Name, res.ID)},
-				"locations": []map[string]any{{"logicalLocations": []map[string]any{
-					{"name": sarifText(h.Name), "fullyQualifiedName": sarifText(h.Name + "@" + h.Address), "kind": "resource"}}}},
+				"locations":           []map[string]any{sarifLocation(&h, artifact)},
 			}
 			if st == policies.StatusFail {
 				out["kind"], out["level"] = "fail", sarifLevel(res.Severity)

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"testing"
 
 	"github.com/kaudit/kaudit/policies"
@@ -92,5 +93,70 @@ func TestSARIFWaivedUnknownUnreachable(t *testing.T) {
 	}
 	if inv := run.Invocations[0]; inv.OK || len(inv.Notes) != 1 {
 		t.Errorf("invocation: %+v", inv)
+	}
+}
+
+// TestSARIFLocations: a result's physical location is the inventory file
+// (code-scanning dashboards show only results with one), its logical
+// locations the host by name and by address.
+func TestSARIFLocations(t *testing.T) {
+	for _, c := range []struct {
+		inventory, address string
+		uri                string // "" = no physical location
+		logical            []string
+	}{
+		{"inventories/prod.hcl", "10.0.0.1", "inventories/prod.hcl", []string{"n1@10.0.0.1", "10.0.0.1"}},
+		{"/srv/fleet/prod inv.hcl", "10.0.0.1", "file:///srv/fleet/prod%20inv.hcl", []string{"n1@10.0.0.1", "10.0.0.1"}},
+		{"local", "n1", "", []string{"n1@n1"}},
+		{"sosreport", "", "", []string{"n1@"}},
+		{"a.hcl,b.hcl", "10.0.0.1", "", []string{"n1@10.0.0.1", "10.0.0.1"}},
+	} {
+		r := &Report{Inventory: c.inventory, Hosts: []Host{{Name: "n1", Address: c.address, Status: HostNoncompliant,
+			Results: []policies.Result{{ID: "kmem.x", Severity: "high", Status: policies.StatusFail, Message: "m"}}}}}
+		var b bytes.Buffer
+		if err := (SARIF{}).Render(&b, r); err != nil {
+			t.Fatal(err)
+		}
+		var doc struct {
+			Runs []struct {
+				Results []struct {
+					Locations []struct {
+						Physical *struct {
+							Artifact struct {
+								URI string `json:"uri"`
+							} `json:"artifactLocation"`
+						} `json:"physicalLocation"`
+						Logical []struct {
+							FQN  string `json:"fullyQualifiedName"`
+							Kind string `json:"kind"`
+						} `json:"logicalLocations"`
+					} `json:"locations"`
+				} `json:"results"`
+			} `json:"runs"`
+		}
+		if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+			t.Fatal(err)
+		}
+		locs := doc.Runs[0].Results[0].Locations
+		if len(locs) != 1 {
+			t.Fatalf("%s: %d locations", c.inventory, len(locs))
+		}
+		uri := ""
+		if locs[0].Physical != nil {
+			uri = locs[0].Physical.Artifact.URI
+		}
+		if uri != c.uri {
+			t.Errorf("%s: physical location %q, want %q", c.inventory, uri, c.uri)
+		}
+		var got []string
+		for _, l := range locs[0].Logical {
+			got = append(got, l.FQN)
+			if l.Kind != "resource" {
+				t.Errorf("%s: logical location kind %q", c.inventory, l.Kind)
+			}
+		}
+		if !slices.Equal(got, c.logical) {
+			t.Errorf("%s: logical locations %q, want %q", c.inventory, got, c.logical)
+		}
 	}
 }
