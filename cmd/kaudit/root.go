@@ -28,7 +28,7 @@ type app struct {
 	packs       []string
 	noColor     bool
 	verbose     bool
-	shard       string // --shard K/N (internal/shard)
+	shard       string // --shard K/N (inventory/shard)
 	// eng is the last policy engine compiled; the SARIF report takes the
 	// checks' documentation from it.
 	eng *policies.Engine
