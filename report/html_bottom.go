@@ -177,30 +177,16 @@ func htmlBottomOf(r *Report) *htmlBottom {
 		}
 	}
 	// The fix most hosts need first.
-	slices.SortStableFunc(fixes, func(x, y *htmlFix) int { return cmp.Compare(count[y], count[x]) })
+	fixes, b.MoreFixes, b.MoreFixHosts = biggestGroups(fixes, count)
 	for i, f := range fixes {
-		if i == bottomGroupCap {
-			b.MoreFixes = len(fixes) - i
-			for _, g := range fixes[i:] {
-				b.MoreFixHosts += count[g]
-			}
-			break
-		}
 		f.ID = "fix-" + strconv.Itoa(i+1)
 		for j, st := range remediationSteps(f.Remediation) {
 			f.Steps = append(f.Steps, htmlStep{ID: f.ID + "-" + strconv.Itoa(j+1), Label: st[0], Cmd: st[1]})
 		}
 		b.Fixes = append(b.Fixes, *f)
 	}
-	slices.SortStableFunc(others, func(x, y *htmlOther) int { return cmp.Compare(otherN[y], otherN[x]) })
+	others, b.MoreOthers, b.MoreOtherN = biggestGroups(others, otherN)
 	for i, g := range others {
-		if i == bottomGroupCap {
-			b.MoreOthers = len(others) - i
-			for _, h := range others[i:] {
-				b.MoreOtherN += otherN[h]
-			}
-			break
-		}
 		for j := range g.Steps {
 			g.Steps[j].ID = "other-" + strconv.Itoa(i+1) + "-" + strconv.Itoa(j+1)
 		}
@@ -251,4 +237,18 @@ func findResult(rs []policies.Result, id string) *policies.Result {
 		}
 	}
 	return nil
+}
+
+// biggestGroups orders groups by their host count n, most first (ties in
+// their order of appearance), and keeps bottomGroupCap of them; it returns
+// how many groups and hosts were left out.
+func biggestGroups[T any](groups []*T, n map[*T]int) (kept []*T, moreGroups, moreHosts int) {
+	slices.SortStableFunc(groups, func(x, y *T) int { return cmp.Compare(n[y], n[x]) })
+	if len(groups) <= bottomGroupCap {
+		return groups, 0, 0
+	}
+	for _, g := range groups[bottomGroupCap:] {
+		moreHosts += n[g]
+	}
+	return groups[:bottomGroupCap], len(groups) - bottomGroupCap, moreHosts
 }
