@@ -35,6 +35,9 @@ r_runc := {"status": "not_applicable", "message": "no runc binary found", "evide
 	affect == "unaffected"
 } else := {"status": "unknown", "message": _runc_msg(sprintf("; %s", [affect_desc])), "evidence": _runc_ev, "remediation": ""} if {
 	affect == "unknown"
+} else := {"status": "unknown", "message": concat("", [_runc_cut_msg, "; not judged: a cut --version section never yields pass", _runc_many]), "evidence": _runc_ev, "remediation": ""} if {
+	count(_runc_cut_bins) > 0
+	not _runc_fails
 } else := {"status": "pass", "message": _runc_msg("; neutralised: cgroup.memory=nokmem is in effect"), "evidence": _runc_ev, "remediation": ""} if {
 	nokmem_state == "in_effect"
 } else := {"status": "fail", "message": _runc_msg(sprintf("; kmem accounting is active in %d of %d sampled runc-made container cgroups on %s", [runc_sample_active, runc_sample_active + runc_sample_inactive, kernel_desc])), "evidence": _runc_ev, "remediation": checks["kmem.runc"].remediation} if {
@@ -51,6 +54,34 @@ r_runc := {"status": "not_applicable", "message": "no runc binary found", "evide
 } else := {"status": "pass", "message": _runc_msg(""), "evidence": _runc_ev, "remediation": ""} if {
 	runc_side in {"safe", "explicit_only"}
 } else := {"status": "unknown", "message": sprintf("cannot judge runc (%s)", [runc_side]), "evidence": _runc_ev, "remediation": ""}
+
+# A runc binary whose `--version` section was cut (timed out, truncated at
+# the cap, or not started: fork failed) is not judged, as if the section were
+# missing: kmem.runc is unknown naming it, never pass on the other binaries,
+# the cmdline or the sampled cgroups. Only a fail stands beside it: kmem
+# accounting seen active in runc-made cgroups, or another binary that enables
+# it without nokmem in effect.
+_runc_cut_errors := {"timeout", "truncated", "fork"}
+
+_runc_cut_bins := [b | some b in _runc_bins; is_object(b); b.error in _runc_cut_errors]
+
+_runc_cut_why(b) := "did not answer --version in time (timeout: killed by the collector's timer; the node may be overloaded)" if {
+	b.error == "timeout"
+} else := "printed more than the collector's cap for --version (truncated)" if {
+	b.error == "truncated"
+} else := "could not be started for --version (fork failed: process limit?)"
+
+_runc_cut_msg := concat("; ", [sprintf("%s %s", [runc_bin_desc(b), _runc_cut_why(b)]) | some b in _runc_cut_bins])
+
+_runc_fails if {
+	nokmem_state != "in_effect"
+	runc_side == "active"
+}
+
+_runc_fails if {
+	runc_side == "enables"
+	nokmem_state in nokmem_off
+}
 
 # ---------------------------------------------------------------- kmem.kubelet
 

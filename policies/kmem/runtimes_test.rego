@@ -237,3 +237,36 @@ test_runc_timed_out_is_unknown_naming_the_timeout if {
 	r.status == "unknown"
 	contains(r.message, "did not answer --version in time (timeout")
 }
+
+# a cut runc --version section (timed out, truncated, not forked) is not
+# judged, as a missing one: unknown naming it, never pass on the cmdline, the
+# sampled cgroups or another binary; a fail on complete evidence stands.
+test_runc_cut_section_never_passes if {
+	cut := {"timeout": "did not answer --version in time (timeout", "truncated": "(truncated)", "fork": "(fork failed"}
+	every err, why in cut {
+		bin := {"name": "runc", "path": "/usr/bin/runc", "raw": "runc version 1.1.12", "error": err}
+		every base in [seed003_fixed, mitigated, seed000, seed003_active] {
+			r := result("kmem.runc", with_runc(base, [bin]))
+			r.status == "unknown"
+			startswith(r.message, "runc ? (/usr/bin/runc) ")
+			contains(r.message, why)
+		}
+
+		# a safe binary beside the cut one does not pass either
+		two := result("kmem.runc", with_runc(seed003_fixed, [runc("1.1.12", "upstream"), bin]))
+		two.status == "unknown"
+		contains(two.message, "2 runc binaries")
+
+		# the same node with the section missing is unknown too
+		status("kmem.runc", merge(seed003_fixed, merge(unreadable("runc"), {"runtimes": {"runc": null}}))) == "unknown"
+
+		# kmem seen active in runc-made cgroups, or another binary enabling
+		# it without nokmem: fail stands
+		active := merge(with_runc(seed000, [bin]), {"kmem": {
+			"containers": [{"path": "/sys/fs/cgroup/memory/docker/abc", "state": "active", "kind": "docker"}],
+			"containers_sampled": 1, "containers_active": 1,
+		}})
+		status("kmem.runc", active) == "fail"
+		status("kmem.runc", with_runc(seed000, [runc("1.0.0-rc10", "upstream"), bin])) == "fail"
+	}
+}
