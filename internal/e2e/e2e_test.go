@@ -147,6 +147,7 @@ func TestFleetRun(t *testing.T) {
 	t.Run("golden", func(t *testing.T) { checkGolden(t, r, "fleet-run.golden.json") })
 	t.Run("fixture expectations", func(t *testing.T) { checkExpectations(t, fl, r) })
 	t.Run("unreachable messages", func(t *testing.T) { checkUnreachable(t, r) })
+	t.Run("bottom line agrees with the node", func(t *testing.T) { checkBottomLine(t, r) })
 	t.Run("one connection and one exec per host", func(t *testing.T) { checkSSHDStats(t, fl, r, seeded) })
 	t.Run("text report", func(t *testing.T) { checkText(t, stdout) })
 	t.Run("json schema", func(t *testing.T) { validateJSONSchema(t, jsonPath) })

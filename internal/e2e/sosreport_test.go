@@ -10,7 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kaudit/kaudit/internal/testfleet"
 	"github.com/kaudit/kaudit/policies"
+	"github.com/kaudit/kaudit/probes/facts"
 	"github.com/kaudit/kaudit/probes/sosreport/sostest"
 	"github.com/kaudit/kaudit/report"
 )
@@ -49,6 +51,10 @@ func TestEvalSosreports(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := json.Unmarshal(b, &golden); err != nil {
+		t.Fatal(err)
+	}
+	fixtures, err := testfleet.LoadFixtures(filepath.Join(repoRoot, "testdata/fleet"))
+	if err != nil {
 		t.Fatal(err)
 	}
 	kinds := []string{"dir", "xz", "gz"}
@@ -133,6 +139,7 @@ func TestEvalSosreports(t *testing.T) {
 							t.Errorf("%s %s: %s %q, want unknown saying not in this sosreport", fx, id, got[id].Status, got[id].Message)
 						}
 					}
+					checkSosSlab(t, fx, layout, h, fixtures[fx].Manifest.Expect.SlabEntries)
 					if fx == "seed002-nfconn" {
 						if r := got["kmem.risk"]; !strings.Contains(r.Message, "the leak has occurred: kernel log (/var/log/messages)") || !strings.Contains(r.Remediation, "kubectl drain") {
 							t.Errorf("seed002 kmem.risk: %q / %q, want the leak has occurred with drain + reboot", r.Message, r.Remediation)
@@ -200,5 +207,31 @@ func writeCut(t *testing.T, dir, p string) {
 	}
 	if err := os.Remove(a); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// checkSosSlab: the slab data of a seed's sosreport is read: kmem.slab_entries
+// is the count of sos's /sys/kernel/slab listing (ls -lt in sos 3, ls -alZ
+// in sos 4.8+), the same number the SSH fixture host's /sys/kernel/slab
+// holds, with the listing named as its source.
+func checkSosSlab(t *testing.T, fx string, layout sostest.Layout, h report.Host, want *int) {
+	t.Helper()
+	if want == nil {
+		t.Errorf("%s: its host.hcl expects no slab_entries", fx)
+		return
+	}
+	if h.Facts == nil || h.Facts.Kmem.SlabEntries == nil {
+		t.Errorf("%s sos%d: no slab_entries in the facts", fx, layout)
+		return
+	}
+	if got := *h.Facts.Kmem.SlabEntries; got != *want {
+		t.Errorf("%s sos%d: slab_entries %d, the SSH host has %d", fx, layout, got, *want)
+	}
+	listing := "ls_-lt_.sys.kernel.slab"
+	if layout == sostest.Sos4 {
+		listing = "ls_-alZ_.sys.kernel.slab"
+	}
+	if src := h.Facts.Sources[facts.SectionSlab]; src == nil || src.Exit != 0 || !strings.Contains(src.Source, listing) {
+		t.Errorf("%s sos%d: sources.%s = %+v, want the %s listing", fx, layout, facts.SectionSlab, src, listing)
 	}
 }

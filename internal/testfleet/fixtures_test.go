@@ -19,7 +19,7 @@ const fleetDir = "../../testdata/fleet"
 // The host names are stable IDs used by goldens: renaming one is a breaking
 // change of the fixture set.
 var wantHosts = []string{
-	"fault-changed-key", "fault-hostile", "fault-refuses-key", "fault-sudo-password",
+	"amzn2-eks121", "fault-changed-key", "fault-hostile", "fault-refuses-key", "fault-sudo-password",
 	"fault-tarpit", "fault-unknown-key", "nokmem-fixed", "reboot-pending",
 	"seed000-centos75", "seed001-memcg-oom", "seed002-nfconn", "seed003-centos78",
 	"seed003-fixed", "seed004-kmem-usage", "ubuntu2204-v2", "vm-noruntime",

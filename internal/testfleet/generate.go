@@ -223,8 +223,13 @@ func (b *builder) generateMemcg(fx *Fixture, root string) error {
 }
 
 // slabNames returns the /sys/kernel/slab entries a spec generates.
-func (b *builder) slabNames(spec *SlabSpec) ([]string, error) {
-	data, err := os.ReadFile(filepath.Join(b.fleetDir, spec.Names))
+func (b *builder) slabNames(spec *SlabSpec) ([]string, error) { return SlabNames(b.fleetDir, spec) }
+
+// SlabNames returns the /sys/kernel/slab entries a fixture's slab block
+// generates (names file, extra names, merged ":t-" entries), in order; the
+// sosreport fixtures list them as sos's kernel plugin does.
+func SlabNames(fleetDir string, spec *SlabSpec) ([]string, error) {
+	data, err := os.ReadFile(filepath.Join(fleetDir, spec.Names))
 	if err != nil {
 		return nil, fmt.Errorf("slab: %w", err)
 	}

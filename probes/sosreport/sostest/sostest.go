@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"github.com/ulikunitz/xz"
+
+	"github.com/kaudit/kaudit/internal/testfleet"
 )
 
 // Layout is the sos major version whose layout is written.
@@ -101,6 +103,9 @@ func Files(fleetDir string, h Host, layout Layout) (files map[string][]byte, lin
 			dockerOutputs(files, root, v)
 		}
 	}
+	if err := slabListing(files, fleetDir, h.Fixture, layout); err != nil {
+		return nil, nil, err
+	}
 	if !h.Collected.IsZero() {
 		files["sos_commands/date/date_--utc"] = []byte(h.Collected.UTC().Format("Mon Jan _2 15:04:05 UTC 2006") + "\n")
 	}
@@ -115,6 +120,45 @@ func Files(fleetDir string, h Host, layout Layout) (files map[string][]byte, lin
 	files[rpm] = rb.Bytes()
 	links["installed-rpms"] = rpm
 	return files, links, nil
+}
+
+// slabListing writes sos's kernel-plugin listing of /sys/kernel/slab for
+// the entries the fixture's slab block generates: `ls -lt` (sos 3.5-4.7)
+// for the sos 3 layout, `ls -alZ` with "." and ".." (add_dir_listing, sos
+// 4.8+) for sos 4, both as RHEL 7 prints them (SELinux "." after the mode).
+func slabListing(files map[string][]byte, fleetDir, fixture string, layout Layout) error {
+	all, err := testfleet.LoadFixtures(fleetDir)
+	if err != nil {
+		return err
+	}
+	fx, ok := all[fixture]
+	if !ok {
+		return fmt.Errorf("fixture %s: not in %s", fixture, fleetDir)
+	}
+	if fx.Manifest.Slab == nil {
+		return nil
+	}
+	names, err := testfleet.SlabNames(fleetDir, fx.Manifest.Slab)
+	if err != nil {
+		return fmt.Errorf("fixture %s: %w", fixture, err)
+	}
+	var b bytes.Buffer
+	b.WriteString("total 0\n")
+	if layout == Sos3 {
+		for _, n := range names {
+			fmt.Fprintf(&b, "drwxr-xr-x. 2 root root 0 Jun  1 02:10 %s\n", n)
+		}
+		files["sos_commands/kernel/ls_-lt_.sys.kernel.slab"] = b.Bytes()
+		return nil
+	}
+	const ctx = "system_u:object_r:sysfs_t:s0"
+	fmt.Fprintf(&b, "drwxr-xr-x. %3d root root %s 0 Jun  1 02:10 .\n", len(names)+2, ctx)
+	fmt.Fprintf(&b, "drwxr-xr-x.  14 root root %s 0 Jun  1 02:10 ..\n", ctx)
+	for _, n := range names {
+		fmt.Fprintf(&b, "drwxr-xr-x.   2 root root %s 0 Jun  1 02:10 %s\n", ctx, n)
+	}
+	files["sos_commands/kernel/ls_-alZ_.sys.kernel.slab"] = b.Bytes()
+	return nil
 }
 
 // dockerOutputs writes sos's `docker version` and `docker info` for a
