@@ -39,6 +39,9 @@ type Result struct {
 	Baseline string `json:"baseline,omitempty"`
 	// Predicted marks a result computed on projected facts (the gate).
 	Predicted bool `json:"predicted,omitempty"`
+	// packed is Evidence encoded (Compact), Evidence then nil: read it with
+	// EvidenceMap.
+	packed []byte
 }
 
 // WaiverRef tells which waiver covered a result.

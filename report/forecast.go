@@ -45,7 +45,8 @@ func ForecastOf(h *Host) *Forecast {
 		return nil
 	}
 	res := h.Results[i]
-	fit, ok := res.Evidence["history.num_cgroups"].(map[string]any)
+	ev := res.EvidenceMap()
+	fit, ok := ev["history.num_cgroups"].(map[string]any)
 	if !ok {
 		return nil
 	}
@@ -59,15 +60,15 @@ func ForecastOf(h *Host) *Forecast {
 		return nil
 	}
 	f.Points, f.SpanHours, f.First, f.Last, f.SlopePerDay = int(pts), span, int64(first), int64(last), slope
-	if share, ok := num(res.Evidence["params.memcg_forecast_share"]); ok && share > 0 && share <= 1 {
+	if share, ok := num(ev["params.memcg_forecast_share"]); ok && share > 0 && share <= 1 {
 		f.Target = int64(math.Round(memcgIDMax * share))
 	}
-	if d, ok := res.Evidence["history.dying"].(map[string]any); ok {
+	if d, ok := ev["history.dying"].(map[string]any); ok {
 		if s, ok := num(d["slope_per_day"]); ok {
 			f.DyingSlopePerDay = &s
 		}
 	}
-	if s, ok := res.Evidence["history.num_cgroups_series"].([]any); ok {
+	if s, ok := ev["history.num_cgroups_series"].([]any); ok {
 		for _, v := range s {
 			if n, ok := num(v); ok && len(f.Series) < 60 {
 				f.Series = append(f.Series, int64(n))

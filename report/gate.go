@@ -93,7 +93,8 @@ func planChanges(cur, p *policies.Result, failOn string) bool {
 // map[string]string as kaudit gate builds them, map[string]any once read
 // back from JSON; a value of any other shape is kept whole under "".
 func gateNotes(res *policies.Result) (planned, predicted [][2]string) {
-	return notePairs(res.Evidence[EvidencePlanned]), notePairs(res.Evidence[EvidencePredicted])
+	ev := res.EvidenceMap()
+	return notePairs(ev[EvidencePlanned]), notePairs(ev[EvidencePredicted])
 }
 
 func notePairs(v any) [][2]string {

@@ -127,7 +127,7 @@ func htmlData(r *Report) ([]byte, error) {
 				ir.Planned, ir.Notes = pairs(planned), pairs(predicted)
 			} else {
 				ir.Fix, ir.Baseline = in.add(multi(res.Remediation)), one(res.Baseline)
-				ir.Evidence = pairs(evidencePairs(withoutGateNotes(res.Evidence)))
+				ir.Evidence = pairs(evidencePairs(withoutGateNotes(res.EvidenceMap())))
 			}
 			if w := res.Waiver; w != nil {
 				ir.Waiver = &islandWvr{Reason: one(w.Reason), Owner: one(w.Owner), Ticket: one(w.Ticket), Expires: one(w.Expires), Was: one(w.OriginalStatus)}

@@ -326,9 +326,9 @@ func junitResult(host string, res policies.Result) junitCase {
 	if res.Remediation != "" {
 		fmt.Fprintf(&body, "\nRemediation:\n%s\n", res.Remediation)
 	}
-	if len(res.Evidence) > 0 {
+	if ev := res.EvidenceMap(); len(ev) > 0 {
 		body.WriteString("\nEvidence:\n")
-		for _, kv := range evidencePairs(res.Evidence) {
+		for _, kv := range evidencePairs(ev) {
 			fmt.Fprintf(&body, "  %s = %s\n", kv[0], kv[1])
 		}
 	}

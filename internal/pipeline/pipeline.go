@@ -154,7 +154,7 @@ func Run(ctx context.Context, src Source, opts Options) (*Outcome, error) {
 	for range workers {
 		wg.Go(func() {
 			for i := range work {
-				r.Hosts[i].Results = eng.EvalHost(evalCtx, evalInput(out.Hosts[i], meta.History))
+				r.Hosts[i].Results = compact(eng.EvalHost(evalCtx, evalInput(out.Hosts[i], meta.History)))
 			}
 		})
 	}
@@ -168,7 +168,7 @@ func Run(ctx context.Context, src Source, opts Options) (*Outcome, error) {
 		r.Hosts[i] = reportHost(h.FleetHost)
 		switch {
 		case h.Evaluated:
-			r.Hosts[i].Results = h.Results
+			r.Hosts[i].Results = compact(h.Results)
 		case h.Facts != nil:
 			work <- i
 		}
@@ -260,7 +260,7 @@ func evalFleet(ctx context.Context, eng *policies.Engine, r *report.Report, host
 		}
 	}
 	for k, rs := range eng.EvalFleet(ctx, inputs, 0) {
-		r.Hosts[idx[k]].Results = append(r.Hosts[idx[k]].Results, rs...)
+		r.Hosts[idx[k]].Results = append(r.Hosts[idx[k]].Results, compact(rs)...)
 	}
 }
 
@@ -306,6 +306,18 @@ func evalInput(h facts.FleetHost, history func(facts.FleetHost) map[string]any) 
 		in.History = history(h)
 	}
 	return in
+}
+
+// compact encodes the evidence of a host's results once they are
+// evaluated (policies.Result.Compact): the report holds every host until it
+// is written, and evidence maps were most of its memory (kaudit eval of
+// 20,000 hosts: 243 MB of 462). A result whose evidence does not encode
+// keeps its map (the JSON report then fails on it, naming the error).
+func compact(rs []policies.Result) []policies.Result {
+	for i := range rs {
+		_ = rs[i].Compact()
+	}
+	return rs
 }
 
 // sortAll orders every host's results by check id (stable), never nil.
