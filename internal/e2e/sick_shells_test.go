@@ -1,19 +1,17 @@
 package e2e
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/kaudit/kaudit/internal/testenv"
+	"github.com/kaudit/kaudit/internal/testfleet"
 )
 
 // The sick fleet's hosts run dash as /bin/sh; the shell clones run the same
@@ -30,7 +28,7 @@ func (c *clones) useBash(role string) {
 	c.t.Helper()
 	bash := testenv.Program(c.t, "bash", "bash")
 	root := c.root(role)
-	libs, err := lddLibs(bash)
+	libs, err := testfleet.LddLibs(context.Background(), bash)
 	if err != nil {
 		c.t.Fatal(err)
 	}
@@ -72,28 +70,6 @@ func (c *clones) symlink(role, path, target string) {
 	if err := os.Symlink(target, p); err != nil {
 		c.t.Fatal(err)
 	}
-}
-
-// lddLibs lists the absolute paths of the libraries ldd prints for bin (the
-// dynamic loader included).
-func lddLibs(bin string) ([]string, error) {
-	out, err := exec.Command("ldd", bin).Output()
-	if err != nil {
-		return nil, errors.Join(errors.New("ldd "+bin), err)
-	}
-	var libs []string
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	for sc.Scan() {
-		for _, f := range strings.Fields(sc.Text()) {
-			if strings.HasPrefix(f, "/") {
-				libs = append(libs, filepath.Clean(f))
-			}
-		}
-	}
-	if len(libs) == 0 {
-		return nil, errors.New("ldd " + bin + ": no libraries in " + string(out))
-	}
-	return libs, nil
 }
 
 // copyInto copies the file src (symlinks followed) to dst, creating dst's

@@ -117,7 +117,7 @@ func discoverSystem(ctx context.Context) (*sysFiles, error) {
 	if err != nil {
 		return nil, err
 	}
-	libs, err := lddLibs(ctx, dash)
+	libs, err := LddLibs(ctx, dash)
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +125,7 @@ func discoverSystem(ctx context.Context) (*sysFiles, error) {
 	// Ubuntu): busybox awk is two orders of magnitude slower on big logs.
 	mawk, _ := exec.LookPath("mawk")
 	if mawk != "" {
-		mlibs, err := lddLibs(ctx, mawk)
+		mlibs, err := LddLibs(ctx, mawk)
 		if err != nil {
 			return nil, err
 		}
@@ -146,9 +146,9 @@ func discoverSystem(ctx context.Context) (*sysFiles, error) {
 	return &sysFiles{Dash: dash, Mawk: mawk, Libs: libs, Busybox: bb, Applets: applets}, nil
 }
 
-// lddLibs lists the absolute library paths ldd prints for bin (the dynamic
+// LddLibs lists the absolute library paths ldd prints for bin (the dynamic
 // loader included).
-func lddLibs(ctx context.Context, bin string) ([]string, error) {
+func LddLibs(ctx context.Context, bin string) ([]string, error) {
 	out, err := exec.CommandContext(ctx, "ldd", bin).Output()
 	if err != nil {
 		return nil, fmt.Errorf("ldd %s: %w", bin, err)
